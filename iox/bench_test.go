@@ -1,0 +1,304 @@
+package iox
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coop-go/coop/internal/goid"
+)
+
+// rawCall stands for the real blocking call a shim wraps; a variable so
+// that it is not inlined away.
+var rawCall = func() (int, error) { return 1, nil }
+
+// inTask runs f on the goroutine of a task of s and fails b on error.
+func inTask(b *testing.B, s *Scheduler, f func() error) {
+	b.Helper()
+	if err := s.Go(func(ctx context.Context) error { return f() }).Wait(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkDoor measures what Begin/End add to a call: raw is the call
+// alone; idle is the door with nothing in force (no task, scope or
+// observer anywhere); task and scope are inside a task, and inside a
+// timeout scope in a task; plain-scope is a scope on a goroutine that is
+// no task.
+func BenchmarkDoor(b *testing.B) {
+	door := func() {
+		op, err := Begin(context.Background(), OpRead, "x")
+		if err != nil {
+			panic(err)
+		}
+		n, err := rawCall()
+		op.End(n, err)
+	}
+	b.Run("raw", func(b *testing.B) {
+		for range b.N {
+			rawCall()
+		}
+	})
+	b.Run("idle", func(b *testing.B) {
+		if inForce.Load() != 0 {
+			b.Skip("something is in force")
+		}
+		for range b.N {
+			door()
+		}
+	})
+	b.Run("task", func(b *testing.B) {
+		inTask(b, New(), func() error {
+			b.ResetTimer()
+			for range b.N {
+				door()
+			}
+			return nil
+		})
+	})
+	b.Run("scope", func(b *testing.B) {
+		inTask(b, New(), func() error {
+			return Timeout(time.Hour, func() error {
+				b.ResetTimer()
+				for range b.N {
+					door()
+				}
+				return nil
+			})
+		})
+	})
+	b.Run("plain-scope", func(b *testing.B) {
+		Timeout(time.Hour, func() error {
+			b.ResetTimer()
+			for range b.N {
+				door()
+			}
+			return nil
+		})
+	})
+	b.Run("cooperative", func(b *testing.B) {
+		inTask(b, New(WithMode(Cooperative)), func() error {
+			b.ResetTimer()
+			for range b.N {
+				door()
+			}
+			return nil
+		})
+	})
+}
+
+// BenchmarkCurrent measures finding the calling task from the goroutine id
+// (fast path: the id from the runtime's goroutine header; slow path: the
+// id parsed from a stack trace, used if the fast path ever disagrees).
+func BenchmarkCurrent(b *testing.B) {
+	b.Run("fast", func(b *testing.B) {
+		inTask(b, New(), func() error {
+			b.ResetTimer()
+			for range b.N {
+				if Current() == nil {
+					b.Fatal("no task")
+				}
+			}
+			return nil
+		})
+	})
+	b.Run("slow", func(b *testing.B) {
+		inTask(b, New(), func() error {
+			b.ResetTimer()
+			for range b.N {
+				if table.Get(goid.Slow()) == nil {
+					b.Fatal("no task")
+				}
+			}
+			return nil
+		})
+	})
+}
+
+// BenchmarkHandOff measures one hand-off between two goroutines taking
+// turns: raw-chan is a ping-pong over two unbuffered channels, gosched is
+// runtime.Gosched between two goroutines pinned to one P's worth of work,
+// yield is two tasks of a Cooperative scheduler alternating with Yield
+// (gevent.sleep(0)).
+func BenchmarkHandOff(b *testing.B) {
+	b.Run("raw-chan", func(b *testing.B) {
+		ping, pong := make(chan struct{}), make(chan struct{})
+		go func() {
+			for range pong {
+				ping <- struct{}{}
+			}
+		}()
+		b.ResetTimer()
+		for i := 0; i < b.N; i += 2 {
+			pong <- struct{}{}
+			<-ping
+		}
+		b.StopTimer()
+		close(pong)
+	})
+	b.Run("yield", func(b *testing.B) {
+		s := New(WithMode(Cooperative))
+		defer s.Close()
+		n := b.N / 2
+		var tasks []*Task
+		start := make(chan struct{})
+		gate := s.Go(func(ctx context.Context) error {
+			for range 2 {
+				tasks = append(tasks, s.Go(func(ctx context.Context) error {
+					for range n {
+						Yield()
+					}
+					return nil
+				}))
+			}
+			close(start)
+			return nil
+		})
+		<-start
+		b.ResetTimer()
+		gate.Wait()
+		JoinAll(time.Hour, tasks...)
+	})
+}
+
+// BenchmarkSpawnJoin measures starting and joining 100,000 tasks against
+// 100,000 plain goroutines and a WaitGroup; ns/op is per task.
+func BenchmarkSpawnJoin(b *testing.B) {
+	const n = 100_000
+	b.Run("goroutines", func(b *testing.B) {
+		for range b.N / n {
+			var wg sync.WaitGroup
+			for range n {
+				wg.Add(1)
+				go func() { wg.Done() }()
+			}
+			wg.Wait()
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N/n*n), "ns/task")
+	})
+	for _, mode := range []Mode{Free, Cooperative} {
+		b.Run("tasks-"+mode.String(), func(b *testing.B) {
+			s := New(WithMode(mode))
+			defer s.Close()
+			tasks := make([]*Task, n)
+			for range b.N / n {
+				for i := range tasks {
+					tasks[i] = s.Go(func(ctx context.Context) error { return nil })
+				}
+				JoinAll(time.Hour, tasks...)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N/n*n), "ns/task")
+		})
+	}
+}
+
+// BenchmarkSleepingMemory measures the memory of 100,000 tasks blocked in
+// Sleep next to 100,000 goroutines blocked in a cancellable timer (a
+// select on time.After and ctx.Done). Reported per goroutine: heap and
+// stack bytes from runtime.MemStats, and the process's resident set.
+func BenchmarkSleepingMemory(b *testing.B) {
+	const n = 100_000
+	measure := func(b *testing.B, start func(stop <-chan struct{}, ready *sync.WaitGroup), stopAll func()) {
+		for range b.N {
+			runtime.GC()
+			before, rssBefore := memInUse(), rss()
+			stop := make(chan struct{})
+			var ready sync.WaitGroup
+			ready.Add(n)
+			start(stop, &ready)
+			ready.Wait()
+			runtime.GC()
+			after, rssAfter := memInUse(), rss()
+			b.ReportMetric(float64(after-before)/n, "B/goroutine")
+			b.ReportMetric(float64(rssAfter-rssBefore)/n, "RSS-B/goroutine")
+			close(stop)
+			stopAll()
+		}
+	}
+	b.Run("goroutine-timer", func(b *testing.B) {
+		var wg sync.WaitGroup
+		measure(b, func(stop <-chan struct{}, ready *sync.WaitGroup) {
+			ctx, cancel := context.WithCancel(context.Background())
+			go func() { <-stop; cancel() }()
+			for range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					t := time.NewTimer(time.Hour)
+					defer t.Stop()
+					ready.Done()
+					select {
+					case <-t.C:
+					case <-ctx.Done():
+					}
+				}()
+			}
+		}, wg.Wait)
+	})
+	b.Run("task-Sleep", func(b *testing.B) {
+		s := New()
+		var tasks []*Task
+		measure(b, func(stop <-chan struct{}, ready *sync.WaitGroup) {
+			tasks = tasks[:0]
+			for range n {
+				tasks = append(tasks, s.Go(func(ctx context.Context) error {
+					ready.Done()
+					Sleep(time.Hour)
+					return nil
+				}))
+			}
+		}, func() {
+			KillAll(nil, tasks...)
+			JoinAll(time.Hour, tasks...)
+		})
+		s.Close()
+	})
+}
+
+func memInUse() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse + m.StackInuse
+}
+
+func rss() uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// BenchmarkKillLatency measures the time from Kill to the end of Wait for
+// a task blocked in Sleep, on the machine's clock.
+func BenchmarkKillLatency(b *testing.B) {
+	s := New()
+	defer s.Close()
+	var total time.Duration
+	for range b.N {
+		started := make(chan struct{})
+		tk := s.Go(func(ctx context.Context) error {
+			close(started)
+			Sleep(time.Hour)
+			return nil
+		})
+		<-started
+		runtime.Gosched()
+		t0 := time.Now()
+		tk.Kill(nil)
+		tk.Wait()
+		total += time.Since(t0)
+	}
+	b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "ns/kill")
+}

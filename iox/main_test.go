@@ -1,0 +1,18 @@
+package iox
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// blockedIn returns the kind of the blocking call t is in, or 0. Call it
+// after synctest.Wait, which orders it after the task's own writes.
+func blockedIn(t *Task) OpKind {
+	if op := t.g.cur.Load(); op != nil {
+		return op.kind
+	}
+	return 0
+}

@@ -1,0 +1,292 @@
+package iox
+
+import (
+	"context"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/coop-go/coop/internal/goid"
+)
+
+// An Op is one blocking call in progress: the door every shim in coop goes
+// through, and that users can put around their own blocking calls (a
+// database driver, a cgo call):
+//
+//	op, err := iox.Begin(ctx, iox.OpRead, target) // check kill and scope; release the turn
+//	if err != nil {
+//		return err
+//	}
+//	n, err := real.Read(p)  // the real call, under op.Deadline or op.Context
+//	err = op.End(n, err)    // report; re-take the turn; map interruptions
+//
+// Begin returns a nil *Op when nothing is in force (no task, no scope, no
+// observer); every method works on a nil *Op and then costs next to
+// nothing. An Op belongs to the goroutine that began it and must be ended
+// by it, exactly once.
+type Op struct {
+	g        *gstate // nil for an op made off its task's goroutine
+	task     *Task   // the task the call is reported for
+	s        *Scheduler
+	kind     OpKind
+	target   string
+	start    time.Time // set when the op is reported
+	report   bool
+	released bool // Begin gave the turn up
+	mapDL    bool // a deadline-exceeded error means the scope expired
+
+	istate atomic.Int32 // interrupt protocol, see OnInterrupt
+	intr   Interrupter
+}
+
+// Interrupt states.
+const (
+	opIdle int32 = iota
+	opArmed
+	opInterrupting
+	opInterrupted
+)
+
+// An Interrupter cuts a blocking call short, from another goroutine: a conn
+// moves its deadline into the past, for instance. Interrupt must be quick
+// and must not block.
+type Interrupter interface {
+	Interrupt()
+}
+
+// Begin opens a blocking call of the given kind on target for the calling
+// goroutine. It returns an error, and opens nothing, if the calling task is
+// killed (an error matching ErrKilled) or its timeout scope has expired
+// (ErrTimeout); then the real call must not be made. Otherwise the real
+// call follows, then End.
+//
+// ctx is the call's context, context.Background() for a call that takes
+// none (a conn's Read). When the calling goroutine is no task and ctx carries one
+// (a context a task passed down, as net/http's dialing goroutine has), the
+// call is reported for that task and ends with its kill. In Cooperative
+// mode, Begin gives the turn up; End takes it back.
+func Begin(ctx context.Context, kind OpKind, target string) (*Op, error) {
+	if inForce.Load() == 0 {
+		return nil, nil
+	}
+	if g := table.Get(goid.Get()); g != nil {
+		return g.begin(kind, target)
+	}
+	return beginDetached(ctx, kind, target)
+}
+
+func (g *gstate) begin(kind OpKind, target string) (*Op, error) {
+	if k := g.killErr(); k != nil {
+		return nil, k
+	}
+	if g.expired() {
+		return nil, ErrTimeout
+	}
+	s := g.sched()
+	op := g.push()
+	op.g, op.task, op.s, op.kind, op.target = g, g.task, s, kind, target
+	if s.obs.Load() != nil {
+		op.report = true
+		op.start = s.clock.Now()
+	}
+	g.cur.Store(op)
+	if g.task != nil && s.turn != nil {
+		s.turn.release(g)
+		op.released = true
+	}
+	return op, nil
+}
+
+// beginDetached opens a call for a goroutine that is no task and has no
+// scope: reported for the task ctx carries, if any, else to Default's
+// observers, if any.
+func beginDetached(ctx context.Context, kind OpKind, target string) (*Op, error) {
+	t, _ := ctx.Value(taskKey{}).(*Task)
+	if t != nil {
+		if k := t.killed.Load(); k != nil {
+			return nil, k
+		}
+	} else if Default().obs.Load() == nil {
+		return nil, nil
+	}
+	s := Default()
+	if t != nil {
+		s = t.s
+	}
+	op := &Op{task: t, s: s, kind: kind, target: target}
+	if s.obs.Load() != nil {
+		op.report = true
+		op.start = s.clock.Now()
+	}
+	return op, nil
+}
+
+// Deadline returns the deadline the real call should run under: the
+// nearest of user (the caller's own deadline; zero for none) and the
+// deadline of the calling goroutine's timeout scopes. A conn shim sets it
+// as the conn's deadline for the call, and restores user afterwards.
+func (op *Op) Deadline(user time.Time) time.Time {
+	if op == nil || op.g == nil || op.g.scope == nil {
+		return user
+	}
+	dl := op.g.scope.eff
+	if user.IsZero() || dl.Before(user) {
+		op.mapDL = true
+		return dl
+	}
+	return user
+}
+
+// Context returns ctx bound to the call: it also ends when the task is
+// killed (its cause is the kill error) and when the calling goroutine's
+// timeout scope expires (cause ErrTimeout). Call cancel after the real
+// call, before End.
+func (op *Op) Context(ctx context.Context) (context.Context, context.CancelFunc) {
+	if op == nil {
+		return ctx, func() {}
+	}
+	if op.g == nil {
+		if op.task == nil {
+			return ctx, func() {}
+		}
+		ctx, cancel := context.WithCancelCause(ctx)
+		tctx := op.task.ctx
+		stop := context.AfterFunc(tctx, func() { cancel(context.Cause(tctx)) })
+		return ctx, func() { stop(); cancel(context.Canceled) }
+	}
+	if dl, ok := op.g.deadline(); ok {
+		if own, ok := ctx.Deadline(); !ok || dl.Before(own) {
+			op.mapDL = true
+		}
+	}
+	return op.g.bind(ctx)
+}
+
+// OnInterrupt registers i to cut the real call short if the task is killed
+// while the call blocks. Register it after setting the call's deadline and
+// before making the call; a kill that landed in between interrupts at once.
+// Interrupted reports, after the call, whether i was used.
+func (op *Op) OnInterrupt(i Interrupter) {
+	if op == nil || op.g == nil || op.task == nil {
+		return
+	}
+	op.intr = i
+	op.istate.Store(opArmed)
+	if op.task.killed.Load() != nil {
+		op.interrupt()
+	}
+	if testHookArmed != nil {
+		testHookArmed(op)
+	}
+}
+
+// testHookArmed, when set by a test, is called after an interrupter is
+// armed: the moment a kill must take the interrupter's path.
+var testHookArmed func(op *Op)
+
+// interrupt runs the registered interrupter once, if one is armed. Both the
+// killer and the call's own goroutine may race to it.
+func (op *Op) interrupt() {
+	if op.istate.CompareAndSwap(opArmed, opInterrupting) {
+		op.intr.Interrupt()
+		op.istate.Store(opInterrupted)
+	}
+}
+
+// Interrupted disarms the interrupter registered with OnInterrupt and
+// reports whether it ran: then the shim must undo what it did (restore the
+// conn's deadline). After Interrupted returns, the interrupter does not run.
+func (op *Op) Interrupted() bool {
+	if op == nil {
+		return false
+	}
+	for {
+		switch op.istate.Load() {
+		case opIdle:
+			return false
+		case opArmed:
+			if op.istate.CompareAndSwap(opArmed, opIdle) {
+				return false
+			}
+		case opInterrupting:
+			runtime.Gosched() // the killer is inside Interrupt; it is short
+		case opInterrupted:
+			return true
+		}
+	}
+}
+
+// End closes the call: n is what it moved (bytes), err what it returned.
+// End reports the call, takes the turn back in Cooperative mode, and maps
+// an interruption to its cause: an error matching ErrKilled if the task was
+// killed, ErrTimeout if the timeout scope expired; any other err is
+// returned as it is, and so is a nil err (what the call did is kept; a kill
+// that landed meanwhile is reported by the next call).
+func (op *Op) End(n int, err error) error {
+	if op == nil {
+		return err
+	}
+	interrupted := op.Interrupted()
+	if op.released {
+		op.s.turn.acquire(op.g)
+	}
+	if err != nil {
+		err = op.mapErr(err, interrupted)
+	}
+	if op.report {
+		op.s.emit(Event{
+			Kind:     op.kind,
+			Target:   op.target,
+			Task:     op.task,
+			Start:    op.start,
+			Duration: op.s.clock.Now().Sub(op.start),
+			Bytes:    n,
+			Err:      err,
+		})
+	}
+	if op.g != nil {
+		op.g.pop(op)
+	}
+	return err
+}
+
+func (op *Op) mapErr(err error, interrupted bool) error {
+	if op.task != nil {
+		if k := op.task.killed.Load(); k != nil && (interrupted || isInterruption(err)) {
+			return k
+		}
+	}
+	if op.mapDL && isTimeout(err) && op.g.expiredNow() {
+		return ErrTimeout
+	}
+	return err
+}
+
+// Block runs fn, a blocking function, as one call named name: it is
+// reported (kind OpBlock), it does not start if the calling task is killed
+// or its scope has expired (Block then returns that error), and in
+// Cooperative mode fn runs without the turn, so other tasks go on while it
+// blocks.
+//
+// Block cannot cut fn itself short. A kill or a scope that expires while fn
+// runs interrupts fn's own blocking calls made through coop, and otherwise
+// shows at the next blocking call after Block. Block returns fn's error,
+// mapped as End maps it.
+func Block(name string, fn func() error) (err error) {
+	if fn == nil {
+		panic("iox: Block called with a nil function")
+	}
+	op, err := Begin(context.Background(), OpBlock, name)
+	if err != nil {
+		return err
+	}
+	ended := false
+	defer func() {
+		if !ended {
+			op.End(0, nil) // fn panicked or its task is unwinding
+		}
+	}()
+	err = fn()
+	ended = true
+	return op.End(0, err)
+}

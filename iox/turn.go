@@ -1,0 +1,198 @@
+package iox
+
+import (
+	"errors"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// turn is the token of a Cooperative scheduler: the task holding it is the
+// only one running. Waiting tasks queue in arrival order and pick chooses
+// which of them runs next (the first, unless replaced).
+//
+// While nobody waits, giving the turn up and taking it back are one
+// compare-and-swap each on holder. Waiters go through mu: a waiter counts
+// itself in waiters before it tries holder, and a releaser clears holder
+// before it looks at waiters, so one of the two always sees the other. A
+// grant to a waiter goes through the waiter's turnCh, so every hand-off is a
+// happens-before edge from the task that gave the turn up to the one that
+// got it, and so is the compare-and-swap on the fast path.
+type turn struct {
+	holder  atomic.Pointer[gstate]
+	waiters atomic.Int32  // tasks queued or about to be
+	grants  atomic.Uint64 // grants so far, for the watchdog
+
+	mu    sync.Mutex
+	queue []*gstate // under mu
+	pick  func(n int) int
+}
+
+// acquire returns once g holds the turn.
+func (tn *turn) acquire(g *gstate) {
+	if tn.holder.Load() == g {
+		return
+	}
+	if tn.waiters.Load() == 0 && tn.holder.CompareAndSwap(nil, g) {
+		tn.grants.Add(1)
+		return
+	}
+	if tn.join(g) {
+		<-g.turnCh
+	}
+}
+
+// enqueue puts a new task's g in line for the turn at spawn time, so that
+// tasks first run in the order they were spawned; the task's goroutine then
+// waits on g.turnCh.
+func (tn *turn) enqueue(g *gstate) {
+	if !tn.join(g) {
+		g.turnCh <- struct{}{}
+	}
+}
+
+// join takes the free turn for g if nobody is queued, or queues g; it
+// reports whether g was queued (and must wait on g.turnCh).
+func (tn *turn) join(g *gstate) bool {
+	tn.mu.Lock()
+	defer tn.mu.Unlock()
+	tn.waiters.Add(1)
+	if len(tn.queue) == 0 && tn.holder.CompareAndSwap(nil, g) {
+		tn.waiters.Add(-1)
+		tn.grants.Add(1)
+		return false
+	}
+	tn.queue = append(tn.queue, g)
+	return true
+}
+
+// release gives the turn up, if g holds it, to the next waiting task.
+func (tn *turn) release(g *gstate) {
+	if !tn.holder.CompareAndSwap(g, nil) {
+		return // not the holder: the watchdog took the turn away
+	}
+	if tn.waiters.Load() != 0 {
+		tn.handOff()
+	}
+}
+
+// handOff grants a free turn to the next queued task, if any.
+func (tn *turn) handOff() {
+	tn.mu.Lock()
+	if len(tn.queue) == 0 {
+		tn.mu.Unlock()
+		return
+	}
+	i := tn.choose()
+	next := tn.queue[i]
+	if !tn.holder.CompareAndSwap(nil, next) {
+		tn.mu.Unlock() // taken on the fast path meanwhile; its release hands off
+		return
+	}
+	tn.dequeue(i)
+	tn.mu.Unlock()
+	next.turnCh <- struct{}{}
+}
+
+// yield hands the turn to the next waiting task, if any, and queues g
+// behind the others. Queuing g and handing the turn over happen in one
+// critical section: were they two steps, the next task could run and queue
+// itself before g does.
+func (tn *turn) yield(g *gstate) {
+	if tn.waiters.Load() == 0 && tn.holder.Load() == g {
+		return
+	}
+	tn.mu.Lock()
+	cur := tn.holder.Load()
+	if cur == g && len(tn.queue) == 0 {
+		tn.mu.Unlock() // the waiter seen above took a free turn meanwhile
+		return
+	}
+	tn.waiters.Add(1)
+	tn.queue = append(tn.queue, g)
+	if cur != g && cur != nil {
+		tn.mu.Unlock() // the watchdog gave the turn away: wait for it
+		<-g.turnCh
+		return
+	}
+	i := tn.choose()
+	next := tn.queue[i]
+	if !tn.holder.CompareAndSwap(cur, next) {
+		tn.mu.Unlock() // a free turn was taken meanwhile: wait in line
+		<-g.turnCh
+		return
+	}
+	tn.dequeue(i)
+	tn.mu.Unlock()
+	if next == g {
+		return
+	}
+	next.turnCh <- struct{}{}
+	<-g.turnCh
+}
+
+// choose returns the index of the queued task to run next; tn.mu is held.
+func (tn *turn) choose() int {
+	n := len(tn.queue)
+	i := tn.pick(n)
+	if i < 0 || i >= n {
+		panic(errors.New("iox: the next-task choice returned an index out of range"))
+	}
+	return i
+}
+
+// dequeue removes queued task i; tn.mu is held.
+func (tn *turn) dequeue(i int) {
+	n := len(tn.queue)
+	copy(tn.queue[i:], tn.queue[i+1:])
+	tn.queue[n-1] = nil
+	tn.queue = tn.queue[:n-1]
+	tn.waiters.Add(-1)
+	tn.grants.Add(1)
+}
+
+// revoke takes the turn from g, if g still holds it under the grant the
+// watchdog saw, and gives it to the next queued task. It reports whether it
+// did.
+func (tn *turn) revoke(g *gstate, grant uint64) bool {
+	tn.mu.Lock()
+	if tn.holder.Load() != g || tn.grants.Load() != grant || len(tn.queue) == 0 {
+		tn.mu.Unlock()
+		return false
+	}
+	i := tn.choose()
+	next := tn.queue[i]
+	if !tn.holder.CompareAndSwap(g, next) {
+		tn.mu.Unlock()
+		return false
+	}
+	tn.dequeue(i)
+	tn.mu.Unlock()
+	next.turnCh <- struct{}{}
+	return true
+}
+
+// Yield gives other tasks a chance to run, as gevent.sleep(0) does. In a
+// task of a Cooperative scheduler it hands the turn to the next waiting
+// task and waits for its own turn again, behind the tasks already waiting;
+// elsewhere it calls runtime.Gosched. Yield honours kill and scopes as
+// Sleep does: in a killed task it unwinds the task, in an expired scope it
+// unwinds to the scope's Timeout.
+func Yield() {
+	g := current()
+	if g == nil {
+		runtime.Gosched()
+		return
+	}
+	if err := g.check(); err != nil {
+		g.unwind(err)
+	}
+	if g.task != nil && g.s.turn != nil {
+		g.s.turn.yield(g)
+	} else {
+		runtime.Gosched()
+	}
+	if err := g.check(); err != nil {
+		g.unwind(err)
+	}
+}
