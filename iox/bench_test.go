@@ -302,3 +302,113 @@ func BenchmarkKillLatency(b *testing.B) {
 	}
 	b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "ns/kill")
 }
+
+// BenchmarkDoorStats measures the door in a task with nothing reported,
+// with the built-in stats, and with stats and one observer. Run it with
+// -cpu 1,2: the stats take no shared lock, so the per-call cost holds as
+// cores are added (RunParallel puts one task per core at it).
+func BenchmarkDoorStats(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		opts []Option
+	}{
+		{"off", nil},
+		{"stats", []Option{WithStats()}},
+		{"stats+observer", []Option{WithStats(), WithObserver(ObserverFunc(func(Event) {}))}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			s := New(tc.opts...)
+			defer s.Close()
+			b.RunParallel(func(pb *testing.PB) {
+				err := s.Go(func(ctx context.Context) error {
+					for pb.Next() {
+						op, err := Begin(ctx, OpRead, "10.0.0.3:443")
+						if err != nil {
+							return err
+						}
+						n, err := rawCall()
+						op.End(n, err)
+					}
+					return nil
+				}).Wait()
+				if err != nil {
+					b.Error(err)
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkChannelHandOff is gevent's switch_channel: two tasks of a
+// Cooperative scheduler ping-pong a value, over unbuffered Go channels
+// with Recv/Send, and over two Queues. ns/op is per hand-off.
+func BenchmarkChannelHandOff(b *testing.B) {
+	pingPong := func(b *testing.B, ping, pong func(i int)) {
+		s := New(WithMode(Cooperative))
+		defer s.Close()
+		n := b.N / 2
+		b.ResetTimer()
+		a := s.Go(func(ctx context.Context) error {
+			for i := range n {
+				ping(i)
+			}
+			return nil
+		})
+		c := s.Go(func(ctx context.Context) error {
+			for i := range n {
+				pong(i)
+			}
+			return nil
+		})
+		JoinAll(time.Hour, a, c)
+	}
+	b.Run("raw-chan", func(b *testing.B) {
+		c1, c2 := make(chan int), make(chan int)
+		n := b.N / 2
+		go func() {
+			for range n {
+				c2 <- <-c1
+			}
+		}()
+		for i := range n {
+			c1 <- i
+			<-c2
+		}
+	})
+	b.Run("Recv-Send", func(b *testing.B) {
+		c1, c2 := make(chan int), make(chan int)
+		pingPong(b, func(i int) { Send(c1, i); Recv(c2) }, func(int) { v, _ := Recv(c1); Send(c2, v) })
+	})
+	b.Run("Queue", func(b *testing.B) {
+		var q1, q2 Queue[int]
+		pingPong(b, func(i int) { q1.Put(i); q2.Get() }, func(int) { q2.Put(q1.Get()) })
+	})
+}
+
+// BenchmarkFlagHandOff is gevent's switch_event: ping-pong through two
+// Flags with Set, Wait and Clear in a Cooperative scheduler. ns/op is per
+// hand-off.
+func BenchmarkFlagHandOff(b *testing.B) {
+	s := New(WithMode(Cooperative))
+	defer s.Close()
+	var e1, e2 Flag
+	n := b.N / 2
+	b.ResetTimer()
+	a := s.Go(func(ctx context.Context) error {
+		for range n {
+			e1.Set()
+			e2.Wait()
+			e2.Clear()
+		}
+		return nil
+	})
+	c := s.Go(func(ctx context.Context) error {
+		for range n {
+			e1.Wait()
+			e1.Clear()
+			e2.Set()
+		}
+		return nil
+	})
+	JoinAll(time.Hour, a, c)
+}

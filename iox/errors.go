@@ -92,3 +92,5 @@ func isInterruption(err error) bool {
 }
 
 var errCloseDefault = errors.New("iox: the Default scheduler cannot be closed")
+
+var errNoDeadline = errors.New("iox: the wrapped stream has no deadline")

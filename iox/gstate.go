@@ -2,6 +2,7 @@ package iox
 
 import (
 	"errors"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +29,21 @@ type gstate struct {
 
 	timer  clockTimer    // owner: reused by waits
 	turnCh chan struct{} // Cooperative: a token here grants the turn
+
+	// What Snapshot shows, published through a seqlock: the owner writes
+	// the pub* fields between two increments of pubSeq; readers retry
+	// while pubSeq is odd or changes under them.
+	pubSeq    atomic.Uint64
+	pubKind   OpKind
+	pubTarget string
+	pubStart  int64 // ticks
+	pubOps    int64
+	pubBytes  int64
+	pubErrs   int64
+
+	shard      uint32    // stats shard
+	lastTarget string    // owner: cache of the last target's stats
+	lastStats  *counters // owner
 }
 
 var (
@@ -51,6 +67,7 @@ func current() *gstate {
 func (g *gstate) register() {
 	id := goid.Get()
 	g.id.Store(id)
+	g.shard = uint32(id)
 	table.Set(id, g)
 	inForce.Add(1)
 }
@@ -107,10 +124,72 @@ func (g *gstate) pop(op *Op) {
 	// A killer may still hold a pointer to op and look at istate, so reset
 	// the fields one by one and istate atomically.
 	op.g, op.task, op.s, op.target, op.intr = nil, nil, nil, "", nil
-	op.start, op.report, op.released, op.mapDL = time.Time{}, false, false, false
+	op.start, op.report, op.stats, op.released, op.mapDL = 0, false, nil, false, false
 	if op.istate.Load() != opIdle {
 		op.istate.Store(opIdle)
 	}
+}
+
+// publish shows op as the goroutine's current call.
+func (g *gstate) publish(op *Op) {
+	g.pubSeq.Add(1)
+	g.pubKind, g.pubTarget, g.pubStart = op.kind, op.target, op.start
+	g.pubSeq.Add(1)
+}
+
+// unpublish shows the call around op (or none) as current again, and adds
+// op's outcome to the goroutine's totals.
+func (g *gstate) unpublish(outer *Op, n int, err error) {
+	g.pubSeq.Add(1)
+	if outer != nil {
+		g.pubKind, g.pubTarget, g.pubStart = outer.kind, outer.target, outer.start
+	} else {
+		g.pubKind, g.pubTarget, g.pubStart = 0, "", 0
+	}
+	g.pubOps++
+	g.pubBytes += int64(n)
+	if err != nil {
+		g.pubErrs++
+	}
+	g.pubSeq.Add(1)
+}
+
+// published is what Snapshot reads of a goroutine.
+type published struct {
+	kind             OpKind
+	target           string
+	start            int64
+	ops, bytes, errs int64
+}
+
+// read returns a consistent copy of what the owner published. It is
+// exempt from the race detector: the seqlock makes the unsynchronised
+// reads safe, and a torn copy is thrown away before use.
+//
+//go:norace
+func (g *gstate) read() published {
+	for {
+		s1 := g.pubSeq.Load()
+		if s1&1 == 0 {
+			p := published{g.pubKind, g.pubTarget, g.pubStart, g.pubOps, g.pubBytes, g.pubErrs}
+			if g.pubSeq.Load() == s1 {
+				return p
+			}
+		}
+		runtime.Gosched()
+	}
+}
+
+// outer returns the op around the innermost one, or nil; owner only.
+func (g *gstate) outer() *Op {
+	if g.depth < 2 {
+		return nil
+	}
+	i := g.depth - 2
+	if i < len(g.ops) {
+		return &g.ops[i]
+	}
+	return g.more[i-len(g.ops)]
 }
 
 // killErr returns the kill error of the goroutine's task, or nil.

@@ -3,10 +3,12 @@ package iox
 import (
 	"context"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/coop-go/coop/internal/goid"
+	"github.com/coop-go/coop/internal/tick"
 )
 
 // An Op is one blocking call in progress: the door every shim in coop goes
@@ -30,10 +32,12 @@ type Op struct {
 	s        *Scheduler
 	kind     OpKind
 	target   string
-	start    time.Time // set when the op is reported
-	report   bool
-	released bool // Begin gave the turn up
-	mapDL    bool // a deadline-exceeded error means the scope expired
+	start    int64  // ticks (internal/tick)
+	report   bool   // observers want an Event
+	stats    *Stats // the scheduler's stats, if collected
+	released bool   // Begin gave the turn up
+	pooled   bool   // a detached op, from opPool
+	mapDL    bool   // a deadline-exceeded error means the scope expired
 
 	istate atomic.Int32 // interrupt protocol, see OnInterrupt
 	intr   Interrupter
@@ -85,10 +89,10 @@ func (g *gstate) begin(kind OpKind, target string) (*Op, error) {
 	s := g.sched()
 	op := g.push()
 	op.g, op.task, op.s, op.kind, op.target = g, g.task, s, kind, target
-	if s.obs.Load() != nil {
-		op.report = true
-		op.start = s.clock.Now()
-	}
+	op.start = tick.Now()
+	op.report = s.obs.Load() != nil
+	op.stats = s.stats.Load()
+	g.publish(op)
 	g.cur.Store(op)
 	if g.task != nil && s.turn != nil {
 		s.turn.release(g)
@@ -106,19 +110,30 @@ func beginDetached(ctx context.Context, kind OpKind, target string) (*Op, error)
 		if k := t.killed.Load(); k != nil {
 			return nil, k
 		}
-	} else if Default().obs.Load() == nil {
+	} else if !detachedObserved() {
 		return nil, nil
 	}
 	s := Default()
 	if t != nil {
 		s = t.s
 	}
-	op := &Op{task: t, s: s, kind: kind, target: target}
-	if s.obs.Load() != nil {
-		op.report = true
-		op.start = s.clock.Now()
-	}
+	op := opPool.Get().(*Op)
+	op.task, op.s, op.kind, op.target, op.pooled = t, s, kind, target, true
+	op.start = tick.Now()
+	op.report = s.obs.Load() != nil
+	op.stats = s.stats.Load()
 	return op, nil
+}
+
+// opPool holds the records of calls made by goroutines the scheduler does
+// not know, while someone reports them.
+var opPool = sync.Pool{New: func() any { return new(Op) }}
+
+// detachedObserved reports whether calls of goroutines the scheduler does
+// not know are reported or counted.
+func detachedObserved() bool {
+	d := Default()
+	return d.obs.Load() != nil || d.stats.Load() != nil
 }
 
 // Deadline returns the deadline the real call should run under: the
@@ -233,21 +248,75 @@ func (op *Op) End(n int, err error) error {
 	if err != nil {
 		err = op.mapErr(err, interrupted)
 	}
-	if op.report {
-		op.s.emit(Event{
-			Kind:     op.kind,
-			Target:   op.target,
-			Task:     op.task,
-			Start:    op.start,
-			Duration: op.s.clock.Now().Sub(op.start),
+	if op.report || op.stats != nil {
+		op.record(tick.Now(), n, err)
+	}
+	if g := op.g; g != nil {
+		g.unpublish(g.outer(), n, err)
+		g.pop(op)
+	} else if op.pooled {
+		*op = Op{}
+		opPool.Put(op)
+	}
+	return err
+}
+
+// record reports the ended call to the stats and the observers.
+func (op *Op) record(end int64, n int, err error) {
+	recordCall(op.s, op.g, op.task, op.kind, op.target, op.start, end, n, err, op.report, op.stats)
+}
+
+func recordCall(s *Scheduler, g *gstate, t *Task, kind OpKind, target string, start, end int64, n int, err error, report bool, st *Stats) {
+	if st != nil {
+		st.add(g, kind, target, end-start, n, err)
+	}
+	if report {
+		s.emit(Event{
+			Kind:     kind,
+			Target:   target,
+			Task:     t,
+			Start:    tick.Time(start),
+			Duration: tick.Duration(end - start),
 			Bytes:    n,
 			Err:      err,
 		})
 	}
-	if op.g != nil {
-		op.g.pop(op)
+}
+
+// observed reports whether calls of g (nil: a goroutine that is no task)
+// are reported to observers or counted in stats.
+func (g *gstate) observed() bool {
+	s := g.sched()
+	return s.obs.Load() != nil || s.stats.Load() != nil
+}
+
+// instant reports a call that completed at once, without blocking (a
+// receive from a channel that had a value): no turn hand-off, but an event
+// and a count like any call.
+func instant(g *gstate, kind OpKind, target string, n int, err error) {
+	var s *Scheduler
+	var t *Task
+	switch {
+	case g != nil:
+		s, t = g.sched(), g.task
+		g.pubSeq.Add(1)
+		g.pubOps++
+		g.pubBytes += int64(n)
+		if err != nil {
+			g.pubErrs++
+		}
+		g.pubSeq.Add(1)
+	case detachedObserved():
+		s = Default()
+	default:
+		return
 	}
-	return err
+	report, st := s.obs.Load() != nil, s.stats.Load()
+	if !report && st == nil {
+		return
+	}
+	now := tick.Now()
+	recordCall(s, g, t, kind, target, now, now, n, err, report, st)
 }
 
 func (op *Op) mapErr(err error, interrupted bool) error {

@@ -64,6 +64,7 @@ type config struct {
 	maxBlocking   time.Duration
 	policy        BlockingPolicy
 	crashOnPanic  bool
+	stats         bool
 	observers     []Observer
 	name          string
 	pick          func(n int) int

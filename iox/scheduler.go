@@ -17,6 +17,7 @@ type Scheduler struct {
 	obsMu     sync.Mutex
 	obs       atomic.Pointer[observers]
 	lastObsID uint64 // under obsMu
+	stats     atomic.Pointer[Stats]
 
 	mu     sync.Mutex
 	closed bool
@@ -41,6 +42,9 @@ func New(opts ...Option) *Scheduler {
 	}
 	for _, o := range cfg.observers {
 		s.Observe(o)
+	}
+	if cfg.stats {
+		s.Stats()
 	}
 	return s
 }

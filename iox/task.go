@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/coop-go/coop/internal/tick"
 )
 
 // A Task is a function running on its own goroutine under a Scheduler, as a
@@ -26,7 +28,8 @@ type Task struct {
 	cancel context.CancelCauseFunc
 	done   chan struct{}
 	err    error // set before done is closed
-	born   time.Time
+	born   int64 // ticks
+	onEnd  func(*Task)
 
 	killed atomic.Pointer[killedError]
 	state  atomic.Int32 // taskRunning, taskEnding
@@ -65,6 +68,13 @@ func (s *Scheduler) Go(fn func(ctx context.Context) error) *Task {
 	if fn == nil {
 		panic("iox: Go called with a nil function")
 	}
+	return s.start(fn, nil, nil)
+}
+
+// start starts fn as a task; onStart runs before the task's goroutine
+// does, and onEnd on it after the task's error is known and before Done is
+// closed (both may be nil).
+func (s *Scheduler) start(fn func(ctx context.Context) error, onStart, onEnd func(*Task)) *Task {
 	t := &Task{
 		id:   lastTaskID.Add(1),
 		s:    s,
@@ -88,6 +98,10 @@ func (s *Scheduler) Go(fn func(ctx context.Context) error) *Task {
 	if cancelDL != nil {
 		t.cancel = func(cause error) { cancel(cause); cancelDL() }
 	}
+	t.onEnd = onEnd
+	if onStart != nil {
+		onStart(t)
+	}
 	if !s.addTask(t) {
 		t.parent = nil
 		t.finishEarly(ErrClosed)
@@ -106,9 +120,7 @@ func (s *Scheduler) Go(fn func(ctx context.Context) error) *Task {
 			t.Kill(pk.reason)
 		}
 	}
-	if s.obs.Load() != nil {
-		t.born = s.clock.Now()
-	}
+	t.born = tick.Now()
 	if s.turn != nil {
 		t.g.turnCh = make(chan struct{}, 1)
 		s.turn.enqueue(&t.g)
@@ -209,6 +221,9 @@ func (t *Task) finish(ok *bool) {
 	t.detach()
 	t.cancel(context.Canceled)
 	t.s.removeTask(t)
+	if t.onEnd != nil {
+		t.onEnd(t)
+	}
 	close(t.done)
 	if crash != nil && t.s.cfg.crashOnPanic {
 		panic(crash)
@@ -223,6 +238,9 @@ func (t *Task) finishEarly(err error) {
 	}
 	t.err = err
 	t.cancel(err)
+	if t.onEnd != nil {
+		t.onEnd(t)
+	}
 	close(t.done)
 }
 
@@ -300,12 +318,17 @@ func (t *Task) Err() error {
 // expired scope ends it early with that error. Called by the task itself,
 // Wait returns an error at once instead of waiting forever.
 func (t *Task) Wait() error {
+	g := current()
 	select {
 	case <-t.done:
+		if g.observed() {
+			instant(g, OpJoin, t.Name(), 0, nil)
+		} else if g != nil {
+			instant(g, OpJoin, "", 0, nil)
+		}
 		return t.err
 	default:
 	}
-	g := current()
 	if g != nil && g.task == t {
 		return errWaitSelf
 	}
