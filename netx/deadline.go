@@ -23,9 +23,9 @@ type side struct {
 	set  func(time.Time) error
 	user atomic.Int64 // unix nanoseconds; 0: no deadline
 
-	mu      sync.Mutex
-	scope   time.Time // the deadline the call in flight has to keep, if earlier than the user's
-	killed  bool      // the call in flight was interrupted
+	mu     sync.Mutex
+	scope  time.Time // the deadline the call in flight has to keep, if earlier than the user's
+	killed bool      // the call in flight was interrupted
 }
 
 func (s *side) userDeadline() time.Time {

@@ -67,4 +67,3 @@ func (d *Dialer) DialUnix(ctx context.Context, network string, laddr *net.UnixAd
 	}
 	return newUnixConn(c), nil
 }
-
