@@ -67,6 +67,7 @@ type Event struct {
 	Bytes    int           // bytes moved, for reads and writes
 	Err      error         // what the call returned (after coop's mapping), or nil
 	Stack    []byte        // for OpStall: the offending task's stack
+	Detail   any           // what the shim that made the call adds (Op.SetDetail), or nil
 }
 
 // An Observer receives events. Observe is called on the goroutine that made

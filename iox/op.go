@@ -177,6 +177,85 @@ func (op *Op) Context(ctx context.Context) (context.Context, context.CancelFunc)
 	return op.g.bind(ctx)
 }
 
+// SetDetail attaches v to the call's Event (Event.Detail): what the shim
+// knows of the call that the common fields do not say (an HTTP round
+// trip's phases, a retry's attempt number). Observers type-assert it. v is
+// kept only if the call is reported.
+func (op *Op) SetDetail(v any) {
+	if op != nil && op.report {
+		op.detail = v
+	}
+}
+
+// Reported reports whether the call will end as an Event, so that a shim
+// can skip gathering a detail nobody will read.
+func (op *Op) Reported() bool { return op != nil && op.report }
+
+// Wait waits, as part of the call, until d has passed on the scheduler's
+// clock, or ctx is done, or the call is interrupted. It returns nil after
+// d, ctx's cause if ctx ended first, and otherwise the error that ends
+// the call: an error matching ErrKilled, or ErrTimeout. A shim uses it for
+// a wait that is itself the blocking call (a retry client's backoff).
+// On a nil *Op it waits on the machine's clock for d or ctx.
+func (op *Op) Wait(ctx context.Context, d time.Duration) error {
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
+	if op == nil || op.g == nil {
+		var c clock = realClock{}
+		if op != nil {
+			c = op.s.clock
+		}
+		if op != nil && op.task != nil {
+			if k := op.task.killed.Load(); k != nil {
+				return k
+			}
+		}
+		if d <= 0 {
+			return nil
+		}
+		tm := c.NewTimer(d)
+		defer tm.Stop()
+		var killed <-chan struct{}
+		if op != nil && op.task != nil {
+			killed = op.task.ctx.Done()
+		}
+		select {
+		case <-tm.C():
+			return nil
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case <-killed:
+			return op.task.killed.Load()
+		}
+	}
+	g := op.g
+	if err := g.check(); err != nil {
+		return err
+	}
+	if d <= 0 {
+		return nil
+	}
+	until := g.sched().clock.Now().Add(d)
+	limit, scoped := until, false
+	if dl, ok := g.deadline(); ok && dl.Before(limit) {
+		limit, scoped = dl, true
+	}
+	tm := g.startTimer(limit.Sub(g.sched().clock.Now()))
+	defer g.timer.Stop()
+	select {
+	case <-tm:
+		if scoped {
+			return ErrTimeout
+		}
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-g.done():
+		return g.doneErr()
+	}
+}
+
 // OnInterrupt registers i to cut the real call short if the task is killed
 // while the call blocks. Register it after setting the call's deadline and
 // before making the call; a kill that landed in between interrupts at once.
@@ -263,10 +342,10 @@ func (op *Op) End(n int, err error) error {
 
 // record reports the ended call to the stats and the observers.
 func (op *Op) record(end int64, n int, err error) {
-	recordCall(op.s, op.g, op.task, op.kind, op.target, op.start, end, n, err, op.report, op.stats)
+	recordCall(op.s, op.g, op.task, op.kind, op.target, op.start, end, n, err, op.report, op.stats, op.detail)
 }
 
-func recordCall(s *Scheduler, g *gstate, t *Task, kind OpKind, target string, start, end int64, n int, err error, report bool, st *Stats) {
+func recordCall(s *Scheduler, g *gstate, t *Task, kind OpKind, target string, start, end int64, n int, err error, report bool, st *Stats, detail any) {
 	if st != nil {
 		st.add(g, kind, target, end-start, n, err)
 	}
@@ -279,6 +358,7 @@ func recordCall(s *Scheduler, g *gstate, t *Task, kind OpKind, target string, st
 			Duration: tick.Duration(end - start),
 			Bytes:    n,
 			Err:      err,
+			Detail:   detail,
 		})
 	}
 }
@@ -316,7 +396,7 @@ func instant(g *gstate, kind OpKind, target string, n int, err error) {
 		return
 	}
 	now := tick.Now()
-	recordCall(s, g, t, kind, target, now, now, n, err, report, st)
+	recordCall(s, g, t, kind, target, now, now, n, err, report, st, nil)
 }
 
 func (op *Op) mapErr(err error, interrupted bool) error {
