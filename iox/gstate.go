@@ -124,7 +124,7 @@ func (g *gstate) pop(op *Op) {
 	// A killer may still hold a pointer to op and look at istate, so reset
 	// the fields one by one and istate atomically.
 	op.g, op.task, op.s, op.target, op.intr = nil, nil, nil, "", nil
-	op.start, op.report, op.stats, op.released, op.mapDL = 0, false, nil, false, false
+	op.start, op.report, op.stats, op.released, op.mapDL, op.detail = 0, false, nil, false, false, nil
 	if op.istate.Load() != opIdle {
 		op.istate.Store(opIdle)
 	}

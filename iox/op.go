@@ -38,6 +38,7 @@ type Op struct {
 	released bool   // Begin gave the turn up
 	pooled   bool   // a detached op, from opPool
 	mapDL    bool   // a deadline-exceeded error means the scope expired
+	detail   any    // Event.Detail
 
 	istate atomic.Int32 // interrupt protocol, see OnInterrupt
 	intr   Interrupter

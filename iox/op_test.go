@@ -247,3 +247,54 @@ func TestOpContextEndsOnKill(t *testing.T) {
 		t.Fatalf("call ended with %v, want the kill", err)
 	}
 }
+
+func TestOpWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		evs := make(chan Event, 4)
+		s := New(WithObserver(ObserverFunc(func(e Event) { evs <- e })))
+		defer s.Close()
+		wait := func(ctx context.Context, d time.Duration) error {
+			op, err := Begin(ctx, OpRetryWait, "host")
+			if err != nil {
+				return err
+			}
+			op.SetDetail("attempt 2")
+			return op.End(0, op.Wait(ctx, d))
+		}
+		// Runs its course.
+		tk := s.Go(func(ctx context.Context) error { return wait(ctx, time.Second) })
+		start := time.Now()
+		if err := tk.Wait(); err != nil || time.Since(start) != time.Second {
+			t.Fatalf("Wait(1s) = %v after %v", err, time.Since(start))
+		}
+		if e := <-evs; e.Kind != OpRetryWait || e.Detail != "attempt 2" || e.Target != "host" {
+			t.Fatalf("event = %+v", e)
+		}
+		// A kill ends it with the kill.
+		tk = s.Go(func(ctx context.Context) error { return wait(ctx, time.Hour) })
+		synctest.Wait()
+		tk.Kill(errReason)
+		if err := tk.Wait(); !errors.Is(err, errReason) {
+			t.Fatalf("killed Wait = %v", err)
+		}
+		<-evs
+		// A scope ends it with ErrTimeout.
+		tk = s.Go(func(ctx context.Context) error {
+			return Timeout(time.Second, func() error { return wait(ctx, time.Hour) })
+		})
+		if err := tk.Wait(); err != ErrTimeout {
+			t.Fatalf("Wait under a scope = %v", err)
+		}
+		<-evs
+		// The context's cause ends it, on a plain goroutine too.
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cancel(errReason)
+		if err := wait(ctx, time.Hour); err != errReason {
+			t.Fatalf("Wait with a cancelled context = %v", err)
+		}
+		var nilOp *Op
+		if err := nilOp.Wait(context.Background(), time.Second); err != nil {
+			t.Fatalf("nil Op Wait = %v", err)
+		}
+	})
+}
