@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"sync"
 
 	"github.com/coop-go/coop/iox"
 )
@@ -31,17 +32,50 @@ type Resolver struct {
 }
 
 // DefaultResolver is the resolver used by the package-level Lookup
-// functions and by Dialers without a specified Resolver. Left as it is, it
-// resolves with net.DefaultResolver (which PatchResolver can point at netx
-// dialing).
+// functions and by Dialers without a specified Resolver.
 var DefaultResolver = &Resolver{}
+
+// defaultNet does the lookups of a Resolver with no option set: the
+// system's choice of resolver, with Go's DNS connections dialed through
+// netx. One value, so that concurrent lookups of a name are shared.
+var (
+	defaultNet     *net.Resolver
+	defaultNetOnce sync.Once
+)
 
 // net returns the net.Resolver that does r's lookups.
 func (r *Resolver) net() *net.Resolver {
 	if r == nil || (!r.PreferGo && !r.StrictErrors && r.Dial == nil) {
-		return net.DefaultResolver
+		defaultNetOnce.Do(func() { defaultNet = &net.Resolver{Dial: dnsDial(nil)} })
+		return defaultNet
 	}
-	return &net.Resolver{PreferGo: r.PreferGo, StrictErrors: r.StrictErrors, Dial: r.Dial}
+	return &net.Resolver{PreferGo: r.PreferGo, StrictErrors: r.StrictErrors, Dial: dnsDial(r.Dial)}
+}
+
+// dnsDial returns a dial function for Go's DNS resolver: it dials through
+// dial (nil: netx), and ends the conn's calls when the dial's context ends.
+// Go's resolver asks for A and AAAA records on goroutines of its own and
+// bounds their reads by deadlines only; without this, a killed lookup
+// would go on until the DNS timeout.
+func dnsDial(dial func(ctx context.Context, network, address string) (net.Conn, error)) func(ctx context.Context, network, address string) (net.Conn, error) {
+	return func(ctx context.Context, network, address string) (net.Conn, error) {
+		var c net.Conn
+		var err error
+		if dial != nil {
+			c, err = dial(ctx, network, address)
+		} else {
+			var d Dialer
+			c, err = d.DialContext(ctx, network, address)
+		}
+		if err != nil {
+			return nil, err
+		}
+		c = Wrap(c)
+		// The resolver cancels this context when the exchange is over,
+		// after closing c: the deadline then lands on a closed conn.
+		context.AfterFunc(ctx, func() { c.SetDeadline(aLongTimeAgo) })
+		return c, nil
+	}
 }
 
 // lookup runs f, a lookup, through the door.

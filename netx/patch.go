@@ -1,7 +1,6 @@
 package netx
 
 import (
-	"context"
 	"net"
 	"sync"
 )
@@ -10,10 +9,10 @@ var patchMu sync.Mutex
 
 // PatchResolver makes net.DefaultResolver, which code that still imports
 // package net resolves with, use Go's built-in resolver (PreferGo) with
-// its DNS connections dialed through netx, so that their reads and writes
-// are blocking calls of the coop scheduler: killable, bound by scopes,
-// turn-releasing. It returns undo, which restores the resolver's previous
-// settings.
+// its DNS connections dialed through netx: their reads and writes are
+// blocking calls of the coop scheduler, and a lookup whose context is
+// cancelled (the task's, when the task is killed) ends its exchanges at
+// once. It returns undo, which restores the resolver's previous settings.
 //
 // Call it once at startup, before lookups are under way: it changes
 // net.DefaultResolver in place, which is a data race with lookups running
@@ -27,17 +26,7 @@ func PatchResolver() (undo func()) {
 	r := net.DefaultResolver
 	preferGo, dialFn := r.PreferGo, r.Dial
 	r.PreferGo = true
-	r.Dial = func(ctx context.Context, network, address string) (net.Conn, error) {
-		var d Dialer
-		if dialFn != nil {
-			c, err := dialFn(ctx, network, address)
-			if err != nil {
-				return nil, err
-			}
-			return Wrap(c), nil
-		}
-		return d.DialContext(ctx, network, address)
-	}
+	r.Dial = dnsDial(dialFn)
 	var once sync.Once
 	return func() {
 		once.Do(func() {

@@ -1,0 +1,101 @@
+package netx
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/coop-go/coop/iox"
+)
+
+type events struct {
+	mu  sync.Mutex
+	evs []iox.Event
+}
+
+func (l *events) Observe(e iox.Event) {
+	l.mu.Lock()
+	l.evs = append(l.evs, e)
+	l.mu.Unlock()
+}
+
+func (l *events) of(kind iox.OpKind) []iox.Event {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []iox.Event
+	for _, e := range l.evs {
+		if e.Kind == kind {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Each call is reported with the remote address and the bytes it moved.
+func TestEventsCarryAddressAndBytes(t *testing.T) {
+	addr := echoServer(t)
+	log := &events{}
+	s := iox.New(iox.WithObserver(log))
+	defer s.Close()
+	err := s.Go(func(ctx context.Context) error {
+		c, err := Dial("tcp", addr)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		if _, err := c.Write([]byte("hello")); err != nil {
+			return err
+		}
+		_, err = io.ReadFull(c, make([]byte, 5))
+		return err
+	}).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		kind  iox.OpKind
+		bytes int
+	}{{iox.OpDial, 0}, {iox.OpWrite, 5}, {iox.OpRead, 5}} {
+		evs := log.of(tc.kind)
+		if len(evs) == 0 {
+			t.Fatalf("no %v event", tc.kind)
+		}
+		total := 0
+		for _, e := range evs {
+			if e.Target != addr || e.Task == nil || e.Err != nil {
+				t.Fatalf("%v event = %+v, want target %s", tc.kind, e, addr)
+			}
+			total += e.Bytes
+		}
+		if total != tc.bytes {
+			t.Fatalf("%v events moved %d bytes, want %d", tc.kind, total, tc.bytes)
+		}
+	}
+}
+
+// Snapshot shows a task blocked in a read, and where from.
+func TestSnapshotShowsBlockedRead(t *testing.T) {
+	a, _ := tcpPair(t)
+	s := iox.New(iox.WithName("net"))
+	defer s.Close()
+	tk := s.Go(func(ctx context.Context) error {
+		_, err := a.Read(make([]byte, 1))
+		return err
+	}).SetName("reader")
+	st := blockedIn(t, s, tk, iox.OpRead)
+	if st.Target != a.RemoteAddr().String() {
+		t.Fatalf("blocked on %q, want %q", st.Target, a.RemoteAddr())
+	}
+	line := s.Snapshot().String()
+	if !strings.Contains(line, "reader") || !strings.Contains(line, "read") || !strings.Contains(line, a.RemoteAddr().String()) {
+		t.Fatalf("Snapshot does not show the blocked read:\n%s", line)
+	}
+	t.Logf("\n%s", line)
+	tk.Kill(nil)
+	if err := tk.Wait(); !errors.Is(err, iox.ErrKilled) {
+		t.Fatal(err)
+	}
+}
