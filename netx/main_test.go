@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"testing"
 
@@ -12,7 +13,13 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(holdServerEnv) != "" {
+		holdServer() // a child process of BenchmarkIdleConns
+		return
+	}
+	goleak.VerifyTestMain(m)
+}
 
 var errReason = errors.New("reason")
 
