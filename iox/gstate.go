@@ -24,8 +24,8 @@ type gstate struct {
 
 	cur   atomic.Pointer[Op] // innermost open call, for kill and Snapshot
 	depth int                // owner: open calls
-	ops   [2]Op              // owner: storage for the first open calls
-	more  []*Op              // owner: storage for deeper nesting
+	ops   [1]Op              // owner: storage for the first open call
+	more  []*Op              // owner: storage for nested calls
 
 	timer  clockTimer    // owner: reused by waits
 	turnCh chan struct{} // Cooperative: a token here grants the turn
@@ -47,8 +47,10 @@ type gstate struct {
 }
 
 var (
-	// table maps goroutine ids to their gstate.
-	table gtable.Table[gstate]
+	// tables map goroutine ids to their gstate, sharded by id so that
+	// goroutines starting and ending on different cores rarely share a
+	// lock.
+	tables [16]gtable.Table[gstate]
 
 	// inForce counts what makes the door do work: registered goroutines
 	// and observers on the Default scheduler. While it is zero, every
@@ -61,20 +63,39 @@ func current() *gstate {
 	if inForce.Load() == 0 {
 		return nil
 	}
-	return table.Get(goid.Get())
+	return lookup(goid.Get())
 }
 
+func lookup(id int64) *gstate { return tables[id&15].Get(id) }
+
+// register makes the goroutine findable. A task's goroutine is counted in
+// inForce through its scheduler (addTask); a goroutine that is no task
+// counts itself.
 func (g *gstate) register() {
 	id := goid.Get()
 	g.id.Store(id)
 	g.shard = uint32(id)
-	table.Set(id, g)
-	inForce.Add(1)
+	tables[id&15].Set(id, g)
+	if g.task == nil {
+		inForce.Add(1)
+	}
 }
 
 func (g *gstate) unregister() {
-	table.Delete(g.id.Load())
-	inForce.Add(-1)
+	id := g.id.Load()
+	tables[id&15].Delete(id)
+	if g.task == nil {
+		inForce.Add(-1)
+	}
+}
+
+// registered counts the goroutines in the tables, for tests.
+func registered() int {
+	n := 0
+	for i := range tables {
+		n += tables[i].Len()
+	}
+	return n
 }
 
 // sched returns the scheduler whose clock and observers the goroutine uses.

@@ -74,7 +74,7 @@ func Begin(ctx context.Context, kind OpKind, target string) (*Op, error) {
 	if inForce.Load() == 0 {
 		return nil, nil
 	}
-	if g := table.Get(goid.Get()); g != nil {
+	if g := lookup(goid.Get()); g != nil {
 		return g.begin(kind, target)
 	}
 	return beginDetached(ctx, kind, target)

@@ -19,11 +19,12 @@ type Scheduler struct {
 	lastObsID uint64 // under obsMu
 	stats     atomic.Pointer[Stats]
 
-	mu     sync.Mutex
-	closed bool
-	tasks  taskList // live tasks, for Snapshot and Close
-	ntasks int
-	dog    *watchdog // running watchdog, Cooperative mode only
+	tasks  registry     // live tasks, for Snapshot and Close
+	ntasks atomic.Int64 // live tasks
+	closed atomic.Bool
+
+	mu  sync.Mutex // the watchdog
+	dog *watchdog  // running watchdog, Cooperative mode only
 }
 
 // New returns a Scheduler configured by opts. Its mode is Free unless
@@ -75,84 +76,66 @@ func (s *Scheduler) Close() error {
 	if s.isDefault {
 		return errCloseDefault
 	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	if !s.closed.CompareAndSwap(false, true) {
 		return ErrClosed
 	}
-	s.closed = true
-	live := s.tasks.slice()
-	s.mu.Unlock()
-
+	live := s.tasks.all()
 	self := Current()
 	for _, t := range live {
 		t.Kill(ErrClosed)
 	}
 	for _, t := range live {
 		if t != self {
-			<-t.done
+			<-t.Done()
 		}
 	}
 	return nil
 }
 
 // addTask registers a new task; it reports false if the scheduler is
-// closed.
+// closed. The first live task makes the door look for tasks (inForce) and
+// starts a Cooperative scheduler's watchdog; the last one to end undoes
+// both (removeTask).
 func (s *Scheduler) addTask(t *Task) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return false
+	if s.ntasks.Add(1) == 1 {
+		inForce.Add(1)
+		s.startWatchdog()
 	}
-	s.tasks.push(t)
-	s.ntasks++
-	if s.turn != nil && s.dog == nil && s.cfg.maxBlocking > 0 {
-		s.dog = startWatchdog(s)
+	s.tasks.add(t)
+	if s.closed.Load() { // Close may have listed the tasks before this one was added
+		s.removeTask(t)
+		return false
 	}
 	return true
 }
 
 func (s *Scheduler) removeTask(t *Task) {
+	s.tasks.remove(t)
+	if s.ntasks.Add(-1) == 0 {
+		inForce.Add(-1)
+		s.stopWatchdog()
+	}
+}
+
+func (s *Scheduler) startWatchdog() {
+	if s.turn == nil || s.cfg.maxBlocking <= 0 {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tasks.remove(t)
-	s.ntasks--
-	if s.ntasks == 0 && s.dog != nil {
+	if s.dog == nil && s.ntasks.Load() > 0 {
+		s.dog = startWatchdog(s)
+	}
+}
+
+func (s *Scheduler) stopWatchdog() {
+	if s.turn == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dog != nil && s.ntasks.Load() == 0 {
 		s.dog.stop()
 		s.dog = nil
 	}
-}
-
-// taskList is an intrusive doubly linked list of tasks, through their
-// sPrev/sNext fields.
-type taskList struct {
-	head *Task
-}
-
-func (l *taskList) push(t *Task) {
-	t.sNext = l.head
-	if l.head != nil {
-		l.head.sPrev = t
-	}
-	l.head = t
-}
-
-func (l *taskList) remove(t *Task) {
-	if t.sPrev != nil {
-		t.sPrev.sNext = t.sNext
-	} else if l.head == t {
-		l.head = t.sNext
-	}
-	if t.sNext != nil {
-		t.sNext.sPrev = t.sPrev
-	}
-	t.sPrev, t.sNext = nil, nil
-}
-
-func (l *taskList) slice() []*Task {
-	var out []*Task
-	for t := l.head; t != nil; t = t.sNext {
-		out = append(out, t)
-	}
-	return out
 }

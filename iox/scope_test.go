@@ -155,7 +155,7 @@ func TestScopeEndsCleanly(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	if n := table.Len(); n != 0 {
+	if n := registered(); n != 0 {
 		t.Fatalf("%d goroutines still registered after their scopes ended", n)
 	}
 }

@@ -66,16 +66,12 @@ func (s TaskStatus) String() string {
 func (s *Scheduler) Snapshot() Snapshot {
 	now := tick.Now()
 	snap := Snapshot{Scheduler: s.cfg.name, Mode: s.cfg.mode, Taken: tick.Time(now)}
-	s.mu.Lock()
-	live := s.tasks.slice()
-	s.mu.Unlock()
+	live := s.tasks.all()
 	queued := map[*gstate]bool{}
 	var holder *gstate
 	if tn := s.turn; tn != nil {
 		tn.mu.Lock()
-		for _, g := range tn.queue {
-			queued[g] = true
-		}
+		tn.queue.each(func(g *gstate) { queued[g] = true })
 		tn.mu.Unlock()
 		holder = tn.holder.Load()
 	}

@@ -26,8 +26,9 @@ type Task struct {
 	name   atomic.Pointer[string]
 	ctx    context.Context
 	cancel context.CancelCauseFunc
-	done   chan struct{}
-	err    error // set before done is closed
+	ended  atomic.Bool                  // the task has ended; err is set
+	doneCh atomic.Pointer[chan struct{}] // made on demand by Done, under mu
+	err    error                         // set before ended
 	born   int64 // ticks
 	onEnd  func(*Task)
 
@@ -43,7 +44,8 @@ type Task struct {
 	cNext    *Task
 	timers   []timerRef // weak references to the task's timers, for Kill
 
-	sPrev, sNext *Task // the scheduler's list, under s.mu
+	slot int32 // in the scheduler's registry
+	ctxv taskCtx
 }
 
 const (
@@ -80,7 +82,6 @@ func (s *Scheduler) start(fn func(ctx context.Context) error, onStart, onEnd fun
 		s:    s,
 		fn:   fn,
 		pc:   reflect.ValueOf(fn).Pointer(),
-		done: make(chan struct{}),
 	}
 	t.g.task, t.g.s = t, s
 	base := context.Background()
@@ -93,7 +94,8 @@ func (s *Scheduler) start(fn func(ctx context.Context) error, onStart, onEnd fun
 		t.parent = pg.task
 	}
 	ctx, cancel := context.WithCancelCause(base)
-	t.ctx = &taskCtx{Context: ctx, t: t}
+	t.ctxv = taskCtx{Context: ctx, t: t}
+	t.ctx = &t.ctxv
 	t.cancel = cancel
 	if cancelDL != nil {
 		t.cancel = func(cause error) { cancel(cause); cancelDL() }
@@ -224,7 +226,7 @@ func (t *Task) finish(ok *bool) {
 	if t.onEnd != nil {
 		t.onEnd(t)
 	}
-	close(t.done)
+	t.markEnded()
 	if crash != nil && t.s.cfg.crashOnPanic {
 		panic(crash)
 	}
@@ -241,8 +243,29 @@ func (t *Task) finishEarly(err error) {
 	if t.onEnd != nil {
 		t.onEnd(t)
 	}
-	close(t.done)
+	t.markEnded()
 }
+
+// markEnded publishes the end of the task: isDone turns true, and the
+// channel Done returned, if any, is closed.
+func (t *Task) markEnded() {
+	t.mu.Lock()
+	t.ended.Store(true)
+	if ch := t.doneCh.Load(); ch != nil {
+		close(*ch)
+	}
+	t.mu.Unlock()
+}
+
+// closedChan is the Done channel of tasks that ended before anyone asked.
+var closedChan = func() chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}()
+
+// isDone reports whether the task has ended (and its err is set).
+func (t *Task) isDone() bool { return t.ended.Load() }
 
 // detach unlinks the task from its parent and forgets its children, who
 // live on.
@@ -298,19 +321,32 @@ func (t *Task) Scheduler() *Scheduler { return t.s }
 func (t *Task) Context() context.Context { return t.ctx }
 
 // Done returns a channel that is closed when the task has ended.
-func (t *Task) Done() <-chan struct{} { return t.done }
+func (t *Task) Done() <-chan struct{} {
+	if ch := t.doneCh.Load(); ch != nil {
+		return *ch
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if ch := t.doneCh.Load(); ch != nil {
+		return *ch
+	}
+	if t.ended.Load() {
+		return closedChan
+	}
+	ch := make(chan struct{})
+	t.doneCh.Store(&ch)
+	return ch
+}
 
 // Err returns the task's error once it has ended, and nil before. The error
 // is what the function returned; the kill error (matching ErrKilled) if it
 // was killed and unwound or returned nil; ErrTimeout if a deadline it
 // inherited unwound it; a *PanicError if it panicked.
 func (t *Task) Err() error {
-	select {
-	case <-t.done:
+	if t.ended.Load() {
 		return t.err
-	default:
-		return nil
 	}
+	return nil
 }
 
 // Wait blocks until the task has ended and returns its error (see Err).
@@ -319,22 +355,20 @@ func (t *Task) Err() error {
 // Wait returns an error at once instead of waiting forever.
 func (t *Task) Wait() error {
 	g := current()
-	select {
-	case <-t.done:
+	if t.ended.Load() {
 		if g.observed() {
 			instant(g, OpJoin, t.Name(), 0, nil)
 		} else if g != nil {
 			instant(g, OpJoin, "", 0, nil)
 		}
 		return t.err
-	default:
 	}
 	if g != nil && g.task == t {
 		return errWaitSelf
 	}
 	if g == nil {
 		op, _ := beginDetached(context.Background(), OpJoin, t.Name())
-		<-t.done
+		<-t.Done()
 		op.End(0, nil)
 		return t.err
 	}
@@ -342,7 +376,7 @@ func (t *Task) Wait() error {
 	if err != nil {
 		return err
 	}
-	err = g.wait(t.done, time.Time{})
+	err = g.wait(t.Done(), time.Time{})
 	if err = op.End(0, err); err != nil {
 		return err
 	}
@@ -407,7 +441,10 @@ func JoinAll(timeout time.Duration, tasks ...*Task) []*Task {
 				if t == g.task {
 					continue
 				}
-				if err = g.wait(t.done, until); err != nil {
+				if t.ended.Load() {
+					continue
+				}
+				if err = g.wait(t.Done(), until); err != nil {
 					break
 				}
 			}
@@ -419,10 +456,8 @@ func JoinAll(timeout time.Duration, tasks ...*Task) []*Task {
 	}
 	var out []*Task
 	for _, t := range tasks {
-		select {
-		case <-t.done:
+		if t.ended.Load() {
 			out = append(out, t)
-		default:
 		}
 	}
 	return out
@@ -439,8 +474,11 @@ func joinPlain(until time.Time, tasks []*Task) {
 	tm := c.NewTimer(d)
 	defer tm.Stop()
 	for _, t := range tasks {
+		if t.ended.Load() {
+			continue
+		}
 		select {
-		case <-t.done:
+		case <-t.Done():
 		case <-tm.C():
 			return
 		}

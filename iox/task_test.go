@@ -201,14 +201,6 @@ func TestKillInterruptsEveryWait(t *testing.T) {
 	}
 }
 
-func (t *Task) isDone() bool {
-	select {
-	case <-t.done:
-		return true
-	default:
-		return false
-	}
-}
 
 func TestKillBeforeStartDoesNotRun(t *testing.T) {
 	s := New(WithMode(Cooperative))
@@ -581,15 +573,13 @@ func TestManyKillTimeoutCyclesLeaveNothing(t *testing.T) {
 		}
 	}
 	s.Close()
-	if n := table.Len(); n != 0 {
+	if n := registered(); n != 0 {
 		t.Fatalf("%d goroutines still registered", n)
 	}
 	if got := inForce.Load(); got != base {
 		t.Fatalf("inForce = %d, want %d", got, base)
 	}
-	s.mu.Lock()
-	n := s.ntasks
-	s.mu.Unlock()
+	n := s.ntasks.Load()
 	if n != 0 {
 		t.Fatalf("scheduler still counts %d tasks", n)
 	}

@@ -24,8 +24,51 @@ type turn struct {
 	grants  atomic.Uint64 // grants so far, for the watchdog
 
 	mu    sync.Mutex
-	queue []*gstate // under mu
+	queue runQueue // under mu
 	pick  func(n int) int
+}
+
+// runQueue is the tasks waiting for the turn, in arrival order: a slice
+// whose head advances as tasks leave from the front (the usual case), so
+// that taking the next task costs nothing however long the queue.
+type runQueue struct {
+	items []*gstate
+	head  int
+}
+
+func (q *runQueue) len() int { return len(q.items) - q.head }
+
+func (q *runQueue) at(i int) *gstate { return q.items[q.head+i] }
+
+func (q *runQueue) push(g *gstate) {
+	if q.head > 0 && q.head == len(q.items) {
+		q.items, q.head = q.items[:0], 0
+	} else if q.head > 64 && q.head*2 > len(q.items) {
+		n := copy(q.items, q.items[q.head:])
+		clear(q.items[n:])
+		q.items, q.head = q.items[:n], 0
+	}
+	q.items = append(q.items, g)
+}
+
+// remove takes out the task at index i.
+func (q *runQueue) remove(i int) {
+	if i == 0 {
+		q.items[q.head] = nil
+		q.head++
+		return
+	}
+	j := q.head + i
+	copy(q.items[j:], q.items[j+1:])
+	q.items[len(q.items)-1] = nil
+	q.items = q.items[:len(q.items)-1]
+}
+
+// each calls f for every queued task.
+func (q *runQueue) each(f func(*gstate)) {
+	for _, g := range q.items[q.head:] {
+		f(g)
+	}
 }
 
 // acquire returns once g holds the turn.
@@ -57,12 +100,12 @@ func (tn *turn) join(g *gstate) bool {
 	tn.mu.Lock()
 	defer tn.mu.Unlock()
 	tn.waiters.Add(1)
-	if len(tn.queue) == 0 && tn.holder.CompareAndSwap(nil, g) {
+	if tn.queue.len() == 0 && tn.holder.CompareAndSwap(nil, g) {
 		tn.waiters.Add(-1)
 		tn.grants.Add(1)
 		return false
 	}
-	tn.queue = append(tn.queue, g)
+	tn.queue.push(g)
 	return true
 }
 
@@ -79,12 +122,12 @@ func (tn *turn) release(g *gstate) {
 // handOff grants a free turn to the next queued task, if any.
 func (tn *turn) handOff() {
 	tn.mu.Lock()
-	if len(tn.queue) == 0 {
+	if tn.queue.len() == 0 {
 		tn.mu.Unlock()
 		return
 	}
 	i := tn.choose()
-	next := tn.queue[i]
+	next := tn.queue.at(i)
 	if !tn.holder.CompareAndSwap(nil, next) {
 		tn.mu.Unlock() // taken on the fast path meanwhile; its release hands off
 		return
@@ -104,19 +147,19 @@ func (tn *turn) yield(g *gstate) {
 	}
 	tn.mu.Lock()
 	cur := tn.holder.Load()
-	if cur == g && len(tn.queue) == 0 {
+	if cur == g && tn.queue.len() == 0 {
 		tn.mu.Unlock() // the waiter seen above took a free turn meanwhile
 		return
 	}
 	tn.waiters.Add(1)
-	tn.queue = append(tn.queue, g)
+	tn.queue.push(g)
 	if cur != g && cur != nil {
 		tn.mu.Unlock() // the watchdog gave the turn away: wait for it
 		<-g.turnCh
 		return
 	}
 	i := tn.choose()
-	next := tn.queue[i]
+	next := tn.queue.at(i)
 	if !tn.holder.CompareAndSwap(cur, next) {
 		tn.mu.Unlock() // a free turn was taken meanwhile: wait in line
 		<-g.turnCh
@@ -133,7 +176,7 @@ func (tn *turn) yield(g *gstate) {
 
 // choose returns the index of the queued task to run next; tn.mu is held.
 func (tn *turn) choose() int {
-	n := len(tn.queue)
+	n := tn.queue.len()
 	i := tn.pick(n)
 	if i < 0 || i >= n {
 		panic(errors.New("iox: the next-task choice returned an index out of range"))
@@ -143,10 +186,7 @@ func (tn *turn) choose() int {
 
 // dequeue removes queued task i; tn.mu is held.
 func (tn *turn) dequeue(i int) {
-	n := len(tn.queue)
-	copy(tn.queue[i:], tn.queue[i+1:])
-	tn.queue[n-1] = nil
-	tn.queue = tn.queue[:n-1]
+	tn.queue.remove(i)
 	tn.waiters.Add(-1)
 	tn.grants.Add(1)
 }
@@ -156,12 +196,12 @@ func (tn *turn) dequeue(i int) {
 // did.
 func (tn *turn) revoke(g *gstate, grant uint64) bool {
 	tn.mu.Lock()
-	if tn.holder.Load() != g || tn.grants.Load() != grant || len(tn.queue) == 0 {
+	if tn.holder.Load() != g || tn.grants.Load() != grant || tn.queue.len() == 0 {
 		tn.mu.Unlock()
 		return false
 	}
 	i := tn.choose()
-	next := tn.queue[i]
+	next := tn.queue.at(i)
 	if !tn.holder.CompareAndSwap(g, next) {
 		tn.mu.Unlock()
 		return false
