@@ -26,10 +26,10 @@ type Task struct {
 	name   atomic.Pointer[string]
 	ctx    context.Context
 	cancel context.CancelCauseFunc
-	ended  atomic.Bool                  // the task has ended; err is set
+	ended  atomic.Bool                   // the task has ended; err is set
 	doneCh atomic.Pointer[chan struct{}] // made on demand by Done, under mu
 	err    error                         // set before ended
-	born   int64 // ticks
+	born   int64                         // ticks
 	onEnd  func(*Task)
 
 	killed atomic.Pointer[killedError]
@@ -78,10 +78,10 @@ func (s *Scheduler) Go(fn func(ctx context.Context) error) *Task {
 // closed (both may be nil).
 func (s *Scheduler) start(fn func(ctx context.Context) error, onStart, onEnd func(*Task)) *Task {
 	t := &Task{
-		id:   lastTaskID.Add(1),
-		s:    s,
-		fn:   fn,
-		pc:   reflect.ValueOf(fn).Pointer(),
+		id: lastTaskID.Add(1),
+		s:  s,
+		fn: fn,
+		pc: reflect.ValueOf(fn).Pointer(),
 	}
 	t.g.task, t.g.s = t, s
 	base := context.Background()

@@ -201,7 +201,6 @@ func TestKillInterruptsEveryWait(t *testing.T) {
 	}
 }
 
-
 func TestKillBeforeStartDoesNotRun(t *testing.T) {
 	s := New(WithMode(Cooperative))
 	defer s.Close()
