@@ -1,12 +1,19 @@
 package iox
 
 import (
+	"os"
 	"testing"
 
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if mode := os.Getenv(raceChildEnv); mode != "" {
+		racyCounter(mode) // a child process of TestFreeModeRaceIsReported
+		return
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // blockedIn returns the kind of the blocking call t is in, or 0. Call it
 // after synctest.Wait, which orders it after the task's own writes.

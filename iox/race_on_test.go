@@ -1,0 +1,5 @@
+//go:build race
+
+package iox
+
+const raceEnabled = true
