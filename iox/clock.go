@@ -53,7 +53,8 @@ func Sleep(d time.Duration) {
 			defer op.End(0, nil)
 		}
 		if d > 0 {
-			time.Sleep(d)
+			t := Default().clock.NewTimer(d)
+			<-t.C()
 		}
 		return
 	}
@@ -73,10 +74,7 @@ func Sleep(d time.Duration) {
 // Now returns the current time on the calling task's scheduler clock (the
 // machine's clock in Free and Cooperative modes).
 func Now() time.Time {
-	if g := current(); g != nil {
-		return g.sched().clock.Now()
-	}
-	return time.Now()
+	return current().sched().clock.Now()
 }
 
 // Since returns the time elapsed since t; it is shorthand for
