@@ -39,12 +39,12 @@ func BenchmarkDoor(b *testing.B) {
 		n, err := rawCall()
 		op.End(n, err)
 	}
-	b.Run("raw", func(b *testing.B) {
+	b.Run("impl=raw", func(b *testing.B) {
 		for range b.N {
 			rawCall()
 		}
 	})
-	b.Run("idle", func(b *testing.B) {
+	b.Run("impl=idle", func(b *testing.B) {
 		if inForce.Load() != 0 {
 			b.Skip("something is in force")
 		}
@@ -52,7 +52,7 @@ func BenchmarkDoor(b *testing.B) {
 			door()
 		}
 	})
-	b.Run("task", func(b *testing.B) {
+	b.Run("impl=task", func(b *testing.B) {
 		inTask(b, New(), func() error {
 			b.ResetTimer()
 			for range b.N {
@@ -61,7 +61,7 @@ func BenchmarkDoor(b *testing.B) {
 			return nil
 		})
 	})
-	b.Run("scope", func(b *testing.B) {
+	b.Run("impl=scope", func(b *testing.B) {
 		inTask(b, New(), func() error {
 			return Timeout(time.Hour, func() error {
 				b.ResetTimer()
@@ -72,7 +72,7 @@ func BenchmarkDoor(b *testing.B) {
 			})
 		})
 	})
-	b.Run("plain-scope", func(b *testing.B) {
+	b.Run("impl=plain-scope", func(b *testing.B) {
 		Timeout(time.Hour, func() error {
 			b.ResetTimer()
 			for range b.N {
@@ -81,7 +81,7 @@ func BenchmarkDoor(b *testing.B) {
 			return nil
 		})
 	})
-	b.Run("cooperative", func(b *testing.B) {
+	b.Run("impl=cooperative", func(b *testing.B) {
 		inTask(b, New(WithMode(Cooperative)), func() error {
 			b.ResetTimer()
 			for range b.N {
@@ -96,7 +96,7 @@ func BenchmarkDoor(b *testing.B) {
 // (fast path: the id from the runtime's goroutine header; slow path: the
 // id parsed from a stack trace, used if the fast path ever disagrees).
 func BenchmarkCurrent(b *testing.B) {
-	b.Run("fast", func(b *testing.B) {
+	b.Run("impl=fast", func(b *testing.B) {
 		inTask(b, New(), func() error {
 			b.ResetTimer()
 			for range b.N {
@@ -107,7 +107,7 @@ func BenchmarkCurrent(b *testing.B) {
 			return nil
 		})
 	})
-	b.Run("slow", func(b *testing.B) {
+	b.Run("impl=slow", func(b *testing.B) {
 		inTask(b, New(), func() error {
 			b.ResetTimer()
 			for range b.N {
@@ -126,7 +126,7 @@ func BenchmarkCurrent(b *testing.B) {
 // yield is two tasks of a Cooperative scheduler alternating with Yield
 // (gevent.sleep(0)).
 func BenchmarkHandOff(b *testing.B) {
-	b.Run("raw-chan", func(b *testing.B) {
+	b.Run("impl=raw-chan", func(b *testing.B) {
 		ping, pong := make(chan struct{}), make(chan struct{})
 		go func() {
 			for range pong {
@@ -141,7 +141,7 @@ func BenchmarkHandOff(b *testing.B) {
 		b.StopTimer()
 		close(pong)
 	})
-	b.Run("yield", func(b *testing.B) {
+	b.Run("impl=yield", func(b *testing.B) {
 		s := New(WithMode(Cooperative))
 		defer s.Close()
 		n := b.N / 2
@@ -174,7 +174,7 @@ func BenchmarkSpawnJoin(b *testing.B) {
 	perTask := func(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/task")
 	}
-	b.Run("goroutines", func(b *testing.B) {
+	b.Run("impl=goroutines", func(b *testing.B) {
 		for range b.N {
 			var wg sync.WaitGroup
 			for range n {
@@ -186,7 +186,7 @@ func BenchmarkSpawnJoin(b *testing.B) {
 		perTask(b)
 	})
 	for _, mode := range []Mode{Free, Cooperative} {
-		b.Run("tasks-"+mode.String(), func(b *testing.B) {
+		b.Run("impl=tasks-"+mode.String(), func(b *testing.B) {
 			s := New(WithMode(mode))
 			defer s.Close()
 			tasks := make([]*Task, n)
@@ -224,7 +224,7 @@ func BenchmarkSleepingMemory(b *testing.B) {
 			stopAll()
 		}
 	}
-	b.Run("goroutine-timer", func(b *testing.B) {
+	b.Run("impl=goroutine-timer", func(b *testing.B) {
 		var wg sync.WaitGroup
 		measure(b, func(stop <-chan struct{}, ready *sync.WaitGroup) {
 			ctx, cancel := context.WithCancel(context.Background())
@@ -244,7 +244,7 @@ func BenchmarkSleepingMemory(b *testing.B) {
 			}
 		}, wg.Wait)
 	})
-	b.Run("task-Sleep", func(b *testing.B) {
+	b.Run("impl=task-Sleep", func(b *testing.B) {
 		s := New()
 		var tasks []*Task
 		measure(b, func(stop <-chan struct{}, ready *sync.WaitGroup) {
@@ -320,7 +320,7 @@ func BenchmarkDoorStats(b *testing.B) {
 		{"stats", []Option{WithStats()}},
 		{"stats+observer", []Option{WithStats(), WithObserver(ObserverFunc(func(Event) {}))}},
 	} {
-		b.Run(tc.name, func(b *testing.B) {
+		b.Run("impl="+tc.name, func(b *testing.B) {
 			s := New(tc.opts...)
 			defer s.Close()
 			b.RunParallel(func(pb *testing.PB) {
@@ -366,7 +366,7 @@ func BenchmarkChannelHandOff(b *testing.B) {
 		})
 		JoinAll(time.Hour, a, c)
 	}
-	b.Run("raw-chan", func(b *testing.B) {
+	b.Run("impl=raw-chan", func(b *testing.B) {
 		c1, c2 := make(chan int), make(chan int)
 		n := b.N / 2
 		go func() {
@@ -379,11 +379,11 @@ func BenchmarkChannelHandOff(b *testing.B) {
 			<-c2
 		}
 	})
-	b.Run("Recv-Send", func(b *testing.B) {
+	b.Run("impl=Recv-Send", func(b *testing.B) {
 		c1, c2 := make(chan int), make(chan int)
 		pingPong(b, func(i int) { Send(c1, i); Recv(c2) }, func(int) { v, _ := Recv(c1); Send(c2, v) })
 	})
-	b.Run("Queue", func(b *testing.B) {
+	b.Run("impl=Queue", func(b *testing.B) {
 		var q1, q2 Queue[int]
 		pingPong(b, func(i int) { q1.Put(i); q2.Get() }, func(int) { q2.Put(q1.Get()) })
 	})

@@ -58,7 +58,7 @@ func BenchmarkEcho64(b *testing.B) {
 		}
 		return nil
 	}
-	b.Run("net", func(b *testing.B) {
+	b.Run("impl=net", func(b *testing.B) {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			b.Fatal(err)
@@ -73,7 +73,7 @@ func BenchmarkEcho64(b *testing.B) {
 		name string
 		opts []iox.Option
 	}{{"netx-task", nil}, {"netx-task-stats", []iox.Option{iox.WithStats()}}} {
-		b.Run(tc.name, func(b *testing.B) {
+		b.Run("impl="+tc.name, func(b *testing.B) {
 			s := iox.New(tc.opts...)
 			defer s.Close()
 			err := s.Go(func(ctx context.Context) error {
@@ -131,11 +131,11 @@ func BenchmarkBulk(b *testing.B) {
 			}
 		}
 	}
-	b.Run("net", func(b *testing.B) {
+	b.Run("impl=net", func(b *testing.B) {
 		w, r := rawPair(b)
 		run(b, w, r, func(f func() error) error { return f() })
 	})
-	b.Run("netx", func(b *testing.B) {
+	b.Run("impl=netx", func(b *testing.B) {
 		w, r := rawPair(b)
 		s := iox.New()
 		defer s.Close()
@@ -171,10 +171,10 @@ func BenchmarkRelay(b *testing.B) {
 			}
 		}
 	}
-	b.Run("net", func(b *testing.B) {
+	b.Run("impl=net", func(b *testing.B) {
 		run(b, func(dst, src net.Conn) (int64, error) { return io.Copy(dst, src) }, func(c net.Conn) net.Conn { return c })
 	})
-	b.Run("netx", func(b *testing.B) {
+	b.Run("impl=netx", func(b *testing.B) {
 		s := iox.New()
 		defer s.Close()
 		run(b, func(dst, src net.Conn) (n int64, err error) {
@@ -248,7 +248,7 @@ func BenchmarkEchoMany(b *testing.B) {
 		serving()
 		b.ReportMetric(float64(b.N*clients*rounds)/b.Elapsed().Seconds(), "rt/s")
 	}
-	b.Run("net", func(b *testing.B) {
+	b.Run("impl=net", func(b *testing.B) {
 		run(b, func() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }, func(a string) (net.Conn, error) { return net.Dial("tcp", a) },
 			func(f func() error) func() error {
 				errc := make(chan error, 1)
@@ -257,7 +257,7 @@ func BenchmarkEchoMany(b *testing.B) {
 			})
 	})
 	for _, mode := range []iox.Mode{iox.Free, iox.Cooperative} {
-		b.Run("netx-"+strings.ToLower(mode.String()), func(b *testing.B) {
+		b.Run("impl=netx-"+strings.ToLower(mode.String()), func(b *testing.B) {
 			s := iox.New(iox.WithMode(mode))
 			defer s.Close()
 			run(b, func() (net.Listener, error) { return Listen("tcp", "127.0.0.1:0") }, func(a string) (net.Conn, error) { return Dial("tcp", a) },
@@ -339,7 +339,7 @@ func BenchmarkIdleConns(b *testing.B) {
 			}
 		}
 	}
-	b.Run("net", func(b *testing.B) {
+	b.Run("impl=net", func(b *testing.B) {
 		var wg sync.WaitGroup
 		hold(b, func(a string) (net.Conn, error) { return net.Dial("tcp", a) }, func(c net.Conn) {
 			wg.Add(1)
@@ -347,7 +347,7 @@ func BenchmarkIdleConns(b *testing.B) {
 		})
 		wg.Wait()
 	})
-	b.Run("netx-task", func(b *testing.B) {
+	b.Run("impl=netx-task", func(b *testing.B) {
 		s := iox.New()
 		defer s.Close()
 		hold(b, func(a string) (net.Conn, error) { return Dial("tcp", a) }, func(c net.Conn) {
