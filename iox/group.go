@@ -40,10 +40,10 @@ func (gr *Group) start(fn func(ctx context.Context) error, after func()) *Task {
 		}
 	}
 	return s.start(fn, gr.add, func(t *Task) {
-		gr.remove(t)
 		if after != nil {
-			after()
+			after() // before Wait can see the group idle: a Pool's slot is free by then
 		}
+		gr.remove(t)
 	})
 }
 

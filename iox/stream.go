@@ -86,53 +86,20 @@ type writeDeadliner interface {
 	SetWriteDeadline(t time.Time) error
 }
 
-// side is one direction of a stream with deadlines: it remembers the
-// user's deadline and moves the real one for scopes and kills.
-type side struct {
-	mu   sync.Mutex
-	user time.Time
-	set  func(time.Time) error
-}
-
-// Interrupt moves the deadline into the past, cutting the call short.
-func (s *side) Interrupt() { s.set(time.Unix(1, 0)) }
-
-func (s *side) userDeadline() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.user
-}
-
-func (s *side) setUser(t time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.user = t
-	return s.set(t)
-}
-
 // call runs f as a blocking call of kind on target through the door, with
-// the side's deadline managed as the door asks (s may be nil: no
-// deadlines).
-func call(kind OpKind, target string, s *side, f func() (int, error)) (int, error) {
+// the stream's deadline d (nil: the stream has none) managed around it.
+func call(kind OpKind, target string, d *StreamDeadline, f func() (int, error)) (int, error) {
 	op, err := Begin(context.Background(), kind, target)
 	if err != nil {
 		return 0, err
 	}
-	if op == nil || s == nil {
+	if op == nil || d == nil {
 		n, err := f()
 		return n, op.End(n, err)
 	}
-	user := s.userDeadline()
-	dl := op.Deadline(user)
-	moved := !dl.Equal(user)
-	if moved {
-		s.set(dl)
-	}
-	op.OnInterrupt(s)
+	moved := d.Begin(op)
 	n, err := f()
-	if op.Interrupted() || moved {
-		s.set(user)
-	}
+	d.End(op, moved)
 	return n, op.End(n, err)
 }
 
@@ -140,15 +107,15 @@ type streamReader struct {
 	r    io.Reader
 	name string
 	dl   readDeadliner
-	side *side
+	side *StreamDeadline
 	once sync.Once
 }
 
-func (r *streamReader) getSide() *side {
+func (r *streamReader) getSide() *StreamDeadline {
 	if r.dl == nil {
 		return nil
 	}
-	r.once.Do(func() { r.side = &side{set: r.dl.SetReadDeadline} })
+	r.once.Do(func() { r.side = &StreamDeadline{Apply: r.dl.SetReadDeadline} })
 	return r.side
 }
 
@@ -163,7 +130,7 @@ func (r *streamReader) SetReadDeadline(t time.Time) error {
 	if s == nil {
 		return errNoDeadline
 	}
-	return s.setUser(t)
+	return s.Set(t)
 }
 
 type streamReadCloser struct {
@@ -175,15 +142,15 @@ type streamWriter struct {
 	w    io.Writer
 	name string
 	dl   writeDeadliner
-	side *side
+	side *StreamDeadline
 	once sync.Once
 }
 
-func (w *streamWriter) getSide() *side {
+func (w *streamWriter) getSide() *StreamDeadline {
 	if w.dl == nil {
 		return nil
 	}
-	w.once.Do(func() { w.side = &side{set: w.dl.SetWriteDeadline} })
+	w.once.Do(func() { w.side = &StreamDeadline{Apply: w.dl.SetWriteDeadline} })
 	return w.side
 }
 
@@ -198,7 +165,7 @@ func (w *streamWriter) SetWriteDeadline(t time.Time) error {
 	if s == nil {
 		return errNoDeadline
 	}
-	return s.setUser(t)
+	return s.Set(t)
 }
 
 type streamWriteCloser struct {

@@ -9,41 +9,76 @@ import (
 	"github.com/coop-go/coop/iox"
 )
 
-// conn is what every netx conn shares: the wrapped conn, the target its
-// calls are reported on (the remote address, computed once), and its read
-// and write deadlines.
-type conn struct {
-	nc     net.Conn
-	target string
-	rd, wr side
+// endpoint is what every netx conn and packet conn shares: the target its
+// calls are reported on (the remote address, else the local one, computed
+// once), its read and write deadlines, and its addresses for errors.
+type endpoint struct {
+	target       string
+	laddr, raddr net.Addr
+	rd, wr       iox.StreamDeadline
 }
 
-func (c *conn) init(nc net.Conn) {
-	c.nc = nc
-	if ra := nc.RemoteAddr(); ra != nil {
-		c.target = ra.String()
-	} else if la := nc.LocalAddr(); la != nil {
-		c.target = la.String()
+func (e *endpoint) init(laddr, raddr net.Addr, setRead, setWrite func(time.Time) error) {
+	e.laddr, e.raddr = laddr, raddr
+	if raddr != nil {
+		e.target = raddr.String()
+	} else if laddr != nil {
+		e.target = laddr.String()
 	}
-	c.rd.set = nc.SetReadDeadline
-	c.wr.set = nc.SetWriteDeadline
+	e.rd.Apply, e.wr.Apply = setRead, setWrite
 }
 
 var background = context.Background()
 
-// io runs f, a read or write of c, through the door.
-func (c *conn) io(kind iox.OpKind, s *side, name string, f func() (int, error)) (int, error) {
-	op, err := iox.Begin(background, kind, c.target)
+// io runs f, a read or write, through the door, with the deadline d
+// managed around it.
+func (e *endpoint) io(kind iox.OpKind, d *iox.StreamDeadline, name string, f func() (int, error)) (int, error) {
+	op, err := iox.Begin(background, kind, e.target)
 	if err != nil {
-		return 0, c.opError(name, err)
+		return 0, e.opError(name, err)
 	}
 	if op == nil {
 		return f()
 	}
-	moved := s.begin(op)
+	moved := d.Begin(op)
 	n, err := f()
-	s.end(op, moved)
+	d.End(op, moved)
 	return n, mapOpError(op.End(n, err), err)
+}
+
+// opError is the error of a call that did not start: its task was killed
+// or its scope had expired.
+func (e *endpoint) opError(op string, err error) error {
+	return &net.OpError{Op: op, Net: network(e.laddr), Source: e.laddr, Addr: e.raddr, Err: err}
+}
+
+// SetDeadline sets the read and write deadlines associated with the
+// connection, with package net's semantics; timeout scopes and kills work
+// on top of them and leave them as they were.
+func (e *endpoint) SetDeadline(t time.Time) error {
+	if err := e.rd.Set(t); err != nil {
+		return err
+	}
+	return e.wr.Set(t)
+}
+
+// SetReadDeadline sets the deadline for future Read calls and any
+// currently-blocked Read call, as package net's.
+func (e *endpoint) SetReadDeadline(t time.Time) error { return e.rd.Set(t) }
+
+// SetWriteDeadline sets the deadline for future Write calls and any
+// currently-blocked Write call, as package net's.
+func (e *endpoint) SetWriteDeadline(t time.Time) error { return e.wr.Set(t) }
+
+// conn is what every netx conn shares: the wrapped conn and its endpoint.
+type conn struct {
+	endpoint
+	nc net.Conn
+}
+
+func (c *conn) init(nc net.Conn) {
+	c.nc = nc
+	c.endpoint.init(nc.LocalAddr(), nc.RemoteAddr(), nc.SetReadDeadline, nc.SetWriteDeadline)
 }
 
 // Read reads data from the connection, as a blocking call: see the
@@ -68,32 +103,8 @@ func (c *conn) LocalAddr() net.Addr { return c.nc.LocalAddr() }
 // RemoteAddr returns the remote network address, if known.
 func (c *conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
 
-// SetDeadline sets the read and write deadlines associated with the
-// connection, with package net's semantics; timeout scopes and kills work
-// on top of them and leave them as they were.
-func (c *conn) SetDeadline(t time.Time) error {
-	if err := c.rd.setUser(t); err != nil {
-		return err
-	}
-	return c.wr.setUser(t)
-}
-
-// SetReadDeadline sets the deadline for future Read calls and any
-// currently-blocked Read call, as package net's.
-func (c *conn) SetReadDeadline(t time.Time) error { return c.rd.setUser(t) }
-
-// SetWriteDeadline sets the deadline for future Write calls and any
-// currently-blocked Write call, as package net's.
-func (c *conn) SetWriteDeadline(t time.Time) error { return c.wr.setUser(t) }
-
 // Unwrap returns the wrapped connection.
 func (c *conn) Unwrap() net.Conn { return c.nc }
-
-// opError is the error of a call that did not start: its task was killed
-// or its scope had expired.
-func (c *conn) opError(op string, err error) error {
-	return &net.OpError{Op: op, Net: network(c.nc.LocalAddr()), Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(), Err: err}
-}
 
 // mapOpError returns mapped, what the door made of a call's error orig, in
 // the shape package net gives errors: if the door replaced the error (a

@@ -161,64 +161,47 @@ var errMissingAddress = errors.New("missing address")
 
 // DialTCP acts like Dial for TCP networks, as net.DialTCP.
 func DialTCP(network string, laddr, raddr *net.TCPAddr) (*TCPConn, error) {
-	if raddr == nil {
-		return nil, &net.OpError{Op: "dial", Net: network, Err: errMissingAddress}
-	}
-	var d Dialer
-	if laddr != nil {
-		d.LocalAddr = laddr
-	}
-	c, err := d.DialContext(context.Background(), network, raddr.String())
-	if err != nil {
-		return nil, err
-	}
-	return asType[*TCPConn](c, network)
+	return dialTo[*TCPConn](network, laddr, raddr)
 }
 
 // DialUDP acts like Dial for UDP networks, as net.DialUDP.
 func DialUDP(network string, laddr, raddr *net.UDPAddr) (*UDPConn, error) {
-	if raddr == nil {
-		return nil, &net.OpError{Op: "dial", Net: network, Err: errMissingAddress}
-	}
-	var d Dialer
-	if laddr != nil {
-		d.LocalAddr = laddr
-	}
-	c, err := d.DialContext(context.Background(), network, raddr.String())
-	if err != nil {
-		return nil, err
-	}
-	return asType[*UDPConn](c, network)
+	return dialTo[*UDPConn](network, laddr, raddr)
 }
 
 // DialIP acts like Dial for IP networks, as net.DialIP.
 func DialIP(network string, laddr, raddr *net.IPAddr) (*IPConn, error) {
+	return dialTo[*IPConn](network, laddr, raddr)
+}
+
+// dialTo dials raddr from laddr (either may be nil) and returns the conn
+// as the netx type T.
+func dialTo[T net.Conn, A interface {
+	*net.TCPAddr | *net.UDPAddr | *net.IPAddr
+	net.Addr
+}](network string, laddr, raddr A) (T, error) {
+	var zero T
 	if raddr == nil {
-		return nil, &net.OpError{Op: "dial", Net: network, Err: errMissingAddress}
+		return zero, &net.OpError{Op: "dial", Net: network, Err: errMissingAddress}
 	}
 	var d Dialer
 	if laddr != nil {
-		d.LocalAddr = laddr
+		d.LocalAddr = laddr // a typed nil must not reach net.Dialer
 	}
 	c, err := d.DialContext(context.Background(), network, raddr.String())
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	return asType[*IPConn](c, network)
+	t, ok := c.(T)
+	if !ok {
+		c.Close()
+		return zero, &net.OpError{Op: "dial", Net: network, Err: net.UnknownNetworkError(network)}
+	}
+	return t, nil
 }
 
 // DialUnix acts like Dial for Unix networks, as net.DialUnix.
 func DialUnix(network string, laddr, raddr *net.UnixAddr) (*UnixConn, error) {
 	var d Dialer
 	return d.DialUnix(context.Background(), network, laddr, raddr)
-}
-
-func asType[T net.Conn](c net.Conn, network string) (T, error) {
-	t, ok := c.(T)
-	if !ok {
-		c.Close()
-		var zero T
-		return zero, &net.OpError{Op: "dial", Net: network, Err: net.UnknownNetworkError(network)}
-	}
-	return t, nil
 }

@@ -12,7 +12,7 @@ import (
 type listener struct {
 	nl     net.Listener
 	target string
-	dl     side
+	dl     iox.StreamDeadline // Apply is nil if the listener has no deadline
 }
 
 func (l *listener) init(nl net.Listener, setDeadline func(time.Time) error) {
@@ -20,7 +20,7 @@ func (l *listener) init(nl net.Listener, setDeadline func(time.Time) error) {
 	if a := nl.Addr(); a != nil {
 		l.target = a.String()
 	}
-	l.dl.set = setDeadline
+	l.dl.Apply = setDeadline
 }
 
 // accept runs f, an accept, through the door. Without a deadline to move
@@ -34,12 +34,12 @@ func (l *listener) accept(f func() error) error {
 		return f()
 	}
 	moved := false
-	if l.dl.set != nil {
-		moved = l.dl.begin(op)
+	if l.dl.Apply != nil {
+		moved = l.dl.Begin(op)
 	}
 	err = f()
-	if l.dl.set != nil {
-		l.dl.end(op, moved)
+	if l.dl.Apply != nil {
+		l.dl.End(op, moved)
 	}
 	return mapOpError(op.End(0, err), err)
 }
@@ -53,10 +53,10 @@ func (l *listener) Close() error { return l.nl.Close() }
 // SetDeadline sets the deadline associated with the listener, with
 // package net's semantics; timeout scopes and kills work on top of it.
 func (l *listener) SetDeadline(t time.Time) error {
-	if l.dl.set == nil {
+	if l.dl.Apply == nil {
 		return errNoDeadline
 	}
-	return l.dl.setUser(t)
+	return l.dl.Set(t)
 }
 
 // Unwrap returns the wrapped listener.

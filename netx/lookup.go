@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"time"
 
 	"github.com/coop-go/coop/iox"
 )
@@ -73,7 +74,7 @@ func dnsDial(dial func(ctx context.Context, network, address string) (net.Conn, 
 		c = Wrap(c)
 		// The resolver cancels this context when the exchange is over,
 		// after closing c: the deadline then lands on a closed conn.
-		context.AfterFunc(ctx, func() { c.SetDeadline(aLongTimeAgo) })
+		context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) }) // a deadline in the past
 		return c, nil
 	}
 }

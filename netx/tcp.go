@@ -144,16 +144,16 @@ func copyInto(c *conn, r io.Reader, readFrom func(io.Reader) (int64, error)) (in
 		syncLimited(lr, src)
 		return n, err
 	}
-	moved := c.wr.prepare(op)
-	srcMoved := srcSide != nil && srcSide.prepare(op)
-	op.OnInterrupt(sides{&c.wr, srcSide})
+	moved := c.wr.Prepare(op)
+	srcMoved := srcSide != nil && srcSide.Prepare(op)
+	op.OnInterrupt(both{&c.wr, srcSide})
 	n, err := readFrom(src)
 	interrupted := op.Interrupted()
 	if interrupted || moved {
-		c.wr.restore()
+		c.wr.Restore()
 	}
 	if srcSide != nil && (interrupted || srcMoved) {
-		srcSide.restore()
+		srcSide.Restore()
 	}
 	syncLimited(lr, src)
 	return n, mapOpError(op.End(clampInt(n), err), err)
@@ -178,16 +178,16 @@ func copyOut(c *conn, w io.Writer, src interface {
 	if op == nil {
 		return run()
 	}
-	moved := c.rd.prepare(op)
-	dstMoved := dstSide != nil && dstSide.prepare(op)
-	op.OnInterrupt(sides{&c.rd, dstSide})
+	moved := c.rd.Prepare(op)
+	dstMoved := dstSide != nil && dstSide.Prepare(op)
+	op.OnInterrupt(both{&c.rd, dstSide})
 	n, err := run()
 	interrupted := op.Interrupted()
 	if interrupted || moved {
-		c.rd.restore()
+		c.rd.Restore()
 	}
 	if dstSide != nil && (interrupted || dstMoved) {
-		dstSide.restore()
+		dstSide.Restore()
 	}
 	return n, mapOpError(op.End(clampInt(n), err), err)
 }
@@ -196,14 +196,14 @@ func copyOut(c *conn, w io.Writer, src interface {
 // the net conn inside a netx conn (also inside an io.LimitedReader, which
 // is then a copy whose N is synced back by syncLimited), and that conn's
 // read side, for scopes and kills.
-func unwrapReader(r io.Reader) (io.Reader, *side, *io.LimitedReader) {
+func unwrapReader(r io.Reader) (io.Reader, *iox.StreamDeadline, *io.LimitedReader) {
 	var lr *io.LimitedReader
 	inner := r
 	if l, ok := r.(*io.LimitedReader); ok {
 		lr, inner = l, l.R
 	}
 	var raw io.Reader
-	var s *side
+	var s *iox.StreamDeadline
 	switch v := inner.(type) {
 	case *TCPConn:
 		raw, s = v.tc, &v.rd
@@ -227,7 +227,7 @@ func syncLimited(user *io.LimitedReader, passed io.Reader) {
 }
 
 // unwrapWriter is unwrapReader's twin for WriteTo.
-func unwrapWriter(w io.Writer) (io.Writer, *side) {
+func unwrapWriter(w io.Writer) (io.Writer, *iox.StreamDeadline) {
 	switch v := w.(type) {
 	case *TCPConn:
 		return v.tc, &v.wr
@@ -235,6 +235,17 @@ func unwrapWriter(w io.Writer) (io.Writer, *side) {
 		return v.uc, &v.wr
 	}
 	return w, nil
+}
+
+// both interrupts the two deadlines of a copy between conns.
+type both [2]*iox.StreamDeadline
+
+func (b both) Interrupt() {
+	for _, d := range b {
+		if d != nil {
+			d.Interrupt()
+		}
+	}
 }
 
 func clampInt(n int64) int {

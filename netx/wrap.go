@@ -102,10 +102,7 @@ func WrapPacketConn(c net.PacketConn) net.PacketConn {
 	case *net.UnixConn:
 		return newUnixConn(v)
 	}
-	g := &genericPacketConn{pc: c, target: ""}
-	if a := c.LocalAddr(); a != nil {
-		g.target = a.String()
-	}
-	g.rd.set, g.wr.set = c.SetReadDeadline, c.SetWriteDeadline
+	g := &genericPacketConn{pc: c}
+	g.init(c.LocalAddr(), nil, c.SetReadDeadline, c.SetWriteDeadline)
 	return g
 }
