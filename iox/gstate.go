@@ -2,6 +2,7 @@ package iox
 
 import (
 	"errors"
+	"io"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -159,18 +160,20 @@ func (g *gstate) publish(op *Op) {
 }
 
 // unpublish shows the call around op (or none) as current again, and adds
-// op's outcome to the goroutine's totals.
-func (g *gstate) unpublish(outer *Op, n int, err error) {
+// op's outcome to the goroutine's totals if count is set.
+func (g *gstate) unpublish(outer *Op, n int, err error, count bool) {
 	g.pubSeq.Add(1)
 	if outer != nil {
 		g.pubKind, g.pubTarget, g.pubStart = outer.kind, outer.target, outer.start
 	} else {
 		g.pubKind, g.pubTarget, g.pubStart = 0, "", 0
 	}
-	g.pubOps++
-	g.pubBytes += int64(n)
-	if err != nil {
-		g.pubErrs++
+	if count {
+		g.pubOps++
+		g.pubBytes += int64(n)
+		if err != nil && err != io.EOF {
+			g.pubErrs++
+		}
 	}
 	g.pubSeq.Add(1)
 }

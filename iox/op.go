@@ -2,6 +2,7 @@ package iox
 
 import (
 	"context"
+	"io"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -66,16 +67,30 @@ type Interrupter interface {
 // call follows, then End.
 //
 // ctx is the call's context, context.Background() for a call that takes
-// none (a conn's Read). When the calling goroutine is no task and ctx carries one
-// (a context a task passed down, as net/http's dialing goroutine has), the
-// call is reported for that task and ends with its kill. In Cooperative
-// mode, Begin gives the turn up; End takes it back.
+// none (a conn's Read). When ctx carries a task (a context a task passed
+// down, as net/http's dialing goroutine has), the call is made for that
+// task: it is reported for it and refused if it is killed, and the real
+// call, which gets ctx, ends with its kill; the timeout scopes and the
+// turn are still the calling goroutine's. In Cooperative mode, Begin gives
+// the turn up; End takes it back.
 func Begin(ctx context.Context, kind OpKind, target string) (*Op, error) {
 	if inForce.Load() == 0 {
 		return nil, nil
 	}
 	if g := lookup(goid.Get()); g != nil {
-		return g.begin(kind, target)
+		op, err := g.begin(kind, target)
+		if op != nil {
+			// The task in the call's context is the one it is made for,
+			// when that is another than the goroutine's.
+			if t, _ := ctx.Value(taskKey{}).(*Task); t != nil && t != g.task {
+				if k := t.killed.Load(); k != nil {
+					op.abort()
+					return nil, k
+				}
+				op.task = t
+			}
+		}
+		return op, err
 	}
 	return beginDetached(ctx, kind, target)
 }
@@ -332,13 +347,22 @@ func (op *Op) End(n int, err error) error {
 		op.record(tick.Now(), n, err)
 	}
 	if g := op.g; g != nil {
-		g.unpublish(g.outer(), n, err)
+		g.unpublish(g.outer(), n, err, true)
 		g.pop(op)
 	} else if op.pooled {
 		*op = Op{}
 		opPool.Put(op)
 	}
 	return err
+}
+
+// abort closes an op that made no call: nothing is reported or counted.
+func (op *Op) abort() {
+	if op.released {
+		op.s.turn.acquire(op.g)
+	}
+	op.g.unpublish(op.g.outer(), 0, nil, false)
+	op.g.pop(op)
 }
 
 // record reports the ended call to the stats and the observers.
@@ -383,7 +407,7 @@ func instant(g *gstate, kind OpKind, target string, n int, err error) {
 		g.pubSeq.Add(1)
 		g.pubOps++
 		g.pubBytes += int64(n)
-		if err != nil {
+		if err != nil && err != io.EOF {
 			g.pubErrs++
 		}
 		g.pubSeq.Add(1)

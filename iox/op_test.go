@@ -3,6 +3,7 @@ package iox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"testing"
@@ -297,4 +298,38 @@ func TestOpWait(t *testing.T) {
 			t.Fatalf("nil Op Wait = %v", err)
 		}
 	})
+}
+
+// A call made with another task's context is reported for that task, and
+// refused once that task is killed.
+func TestContextTaskWins(t *testing.T) {
+	got := make(chan Event, 4)
+	s := New(WithObserver(ObserverFunc(func(e Event) {
+		if e.Kind == OpDial {
+			got <- e
+		}
+	})))
+	defer s.Close()
+	hold := make(chan struct{})
+	owner := s.Go(func(ctx context.Context) error { <-hold; return nil })
+	caller := s.Go(func(ctx context.Context) error {
+		op, err := Begin(owner.Context(), OpDial, "x")
+		if err != nil {
+			return err
+		}
+		op.End(0, nil)
+		owner.Kill(errReason)
+		if _, err := Begin(owner.Context(), OpDial, "x"); !errors.Is(err, errReason) {
+			return fmt.Errorf("Begin with a killed task's context = %v, want its kill", err)
+		}
+		return nil
+	})
+	if err := caller.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	close(hold)
+	owner.Wait()
+	if e := <-got; e.Task != owner {
+		t.Fatalf("call reported for %v, want the task of its context, %v", e.Task, owner)
+	}
 }

@@ -33,7 +33,7 @@ type TaskState struct {
 	Age    time.Duration // since the task was started
 	Ops    int64         // blocking calls ended so far
 	Bytes  int64         // bytes they moved
-	Errors int64         // calls that returned an error
+	Errors int64         // calls that returned an error other than io.EOF
 }
 
 // TaskStatus says what a task is doing.

@@ -3,6 +3,7 @@ package iox
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"math/bits"
 	"runtime"
 	"slices"
@@ -126,7 +127,7 @@ func (c *counters) count(ticks int64, n int, err error) {
 	if n != 0 {
 		c.bytes.Add(int64(n))
 	}
-	if err != nil {
+	if err != nil && err != io.EOF {
 		c.errors.Add(1)
 	}
 }
@@ -165,7 +166,7 @@ func (st *Stats) targetStats(name string) OpStats {
 // OpStats is what Stats knows of one kind of call or one target.
 type OpStats struct {
 	Count   int64 // calls that ended
-	Errors  int64 // calls that returned an error
+	Errors  int64 // calls that returned an error other than io.EOF
 	Bytes   int64 // bytes moved
 	Latency Histogram
 }
