@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"reflect"
 	"syscall"
 	"time"
 
@@ -115,7 +116,7 @@ func (d *Dialer) Dial(network, address string) (net.Conn, error) {
 // then matches iox.ErrKilled or iox.ErrTimeout.
 func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	var c net.Conn
-	err := dial(ctx, network, address, func(ctx context.Context) (err error) {
+	err := runDial(ctx, network, address, func(ctx context.Context) (err error) {
 		c, err = d.net().DialContext(ctx, network, address)
 		return err
 	})
@@ -125,8 +126,41 @@ func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.
 	return Wrap(c), nil
 }
 
-// dial runs f, a dial, through the door.
-func dial(ctx context.Context, network, address string, f func(context.Context) error) error {
+// WrapDial returns a dial function that runs dial as a blocking call of
+// the coop scheduler (kind OpDial, target the address), whose context
+// ends when the calling task is killed or its timeout scope expires, and
+// wraps the conn it returns (see Wrap). Use it for dialers netx does not
+// make (a proxy's, a test's, an http.Transport's DialContext). A Dialer's
+// DialContext is netx's already and is returned as it is.
+func WrapDial(dial func(ctx context.Context, network, address string) (net.Conn, error)) func(ctx context.Context, network, address string) (net.Conn, error) {
+	if dial == nil {
+		panic("netx: WrapDial(nil)")
+	}
+	if reflect.ValueOf(dial).Pointer() == dialContextCode {
+		return dial
+	}
+	return func(ctx context.Context, network, address string) (net.Conn, error) {
+		var c net.Conn
+		err := runDial(ctx, network, address, func(ctx context.Context) (err error) {
+			c, err = dial(ctx, network, address)
+			return err
+		})
+		if err != nil {
+			if c != nil {
+				c.Close()
+			}
+			return nil, err
+		}
+		return Wrap(c), nil
+	}
+}
+
+// dialContextCode is the code of every method value d.DialContext, whatever
+// the Dialer d: how WrapDial knows a dial that is netx's already.
+var dialContextCode = reflect.ValueOf((&Dialer{}).DialContext).Pointer()
+
+// runDial runs f, a dial, through the door.
+func runDial(ctx context.Context, network, address string, f func(context.Context) error) error {
 	if ctx == nil {
 		panic("netx: nil context")
 	}

@@ -12,7 +12,7 @@ import (
 // net.Dialer.DialTCP.
 func (d *Dialer) DialTCP(ctx context.Context, network string, laddr netip.AddrPort, raddr netip.AddrPort) (*TCPConn, error) {
 	var c *net.TCPConn
-	err := dial(ctx, network, raddr.String(), func(ctx context.Context) (err error) {
+	err := runDial(ctx, network, raddr.String(), func(ctx context.Context) (err error) {
 		c, err = d.net().DialTCP(ctx, network, laddr, raddr)
 		return err
 	})
@@ -26,7 +26,7 @@ func (d *Dialer) DialTCP(ctx context.Context, network string, laddr netip.AddrPo
 // net.Dialer.DialUDP.
 func (d *Dialer) DialUDP(ctx context.Context, network string, laddr netip.AddrPort, raddr netip.AddrPort) (*UDPConn, error) {
 	var c *net.UDPConn
-	err := dial(ctx, network, raddr.String(), func(ctx context.Context) (err error) {
+	err := runDial(ctx, network, raddr.String(), func(ctx context.Context) (err error) {
 		c, err = d.net().DialUDP(ctx, network, laddr, raddr)
 		return err
 	})
@@ -40,7 +40,7 @@ func (d *Dialer) DialUDP(ctx context.Context, network string, laddr netip.AddrPo
 // net.Dialer.DialIP.
 func (d *Dialer) DialIP(ctx context.Context, network string, laddr netip.Addr, raddr netip.Addr) (*IPConn, error) {
 	var c *net.IPConn
-	err := dial(ctx, network, raddr.String(), func(ctx context.Context) (err error) {
+	err := runDial(ctx, network, raddr.String(), func(ctx context.Context) (err error) {
 		c, err = d.net().DialIP(ctx, network, laddr, raddr)
 		return err
 	})
@@ -58,7 +58,7 @@ func (d *Dialer) DialUnix(ctx context.Context, network string, laddr *net.UnixAd
 		target = raddr.String()
 	}
 	var c *net.UnixConn
-	err := dial(ctx, network, target, func(ctx context.Context) (err error) {
+	err := runDial(ctx, network, target, func(ctx context.Context) (err error) {
 		c, err = d.net().DialUnix(ctx, network, laddr, raddr)
 		return err
 	})

@@ -9,10 +9,10 @@ import (
 )
 
 // netx declares every exported name of package net, of the same kind,
-// and no other (Wrap, WrapListener, WrapPacketConn and PatchResolver are
-// netx's additions).
+// and no other (Wrap, WrapListener, WrapPacketConn, WrapDial and
+// PatchResolver are netx's additions).
 func TestNamesMatchNet(t *testing.T) {
-	apitest.Names(t, "net", ".", "Wrap", "WrapListener", "WrapPacketConn", "PatchResolver")
+	apitest.Names(t, "net", ".", "Wrap", "WrapListener", "WrapPacketConn", "WrapDial", "PatchResolver")
 }
 
 // The types netx declares itself have every method (and exported field)
