@@ -1,0 +1,146 @@
+package httpx
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptrace"
+	"sync"
+
+	"github.com/coop-go/coop/iox"
+)
+
+// A roundTripper makes each round trip of base a blocking call of the
+// coop scheduler: the heart of Transport, and what PatchDefault gives
+// http.DefaultClient.
+type roundTripper struct {
+	base  http.RoundTripper
+	limit *hostLimit // nil: no per-host limit
+	patch bool       // made by PatchDefault
+
+	// The calls in flight, a list through call.prev and call.next, for
+	// the deprecated CancelRequest; requests that went straight to base
+	// are base's to cancel.
+	mu    sync.Mutex
+	calls *call
+}
+
+// RoundTrip implements http.RoundTripper. The round trip is a blocking
+// call (kind iox.OpRoundTrip, target "METHOD host") of the calling task,
+// or of the task req's context carries: it does not start in a killed
+// task or an expired timeout scope, it releases the turn in Cooperative
+// mode, and a kill or a scope that expires while it waits ends it with
+// the kill error or iox.ErrTimeout. Its event's Detail is a
+// RoundTripInfo. The response body's reads are blocking calls too.
+func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL == nil {
+		return rt.base.RoundTrip(req) // which says what is wrong
+	}
+	target := requestTarget(req)
+	var release func()
+	if rt.limit != nil {
+		r, err := rt.limit.acquire(req.Context(), hostKey(req.URL))
+		if err != nil {
+			closeBody(req)
+			return nil, err
+		}
+		release = r
+	}
+	op, err := iox.Begin(req.Context(), iox.OpRoundTrip, target)
+	if err != nil {
+		if release != nil {
+			release()
+		}
+		closeBody(req)
+		return nil, err
+	}
+	if op == nil && release == nil {
+		return rt.base.RoundTrip(req) // nothing in force
+	}
+	c := newCall(req, target, release)
+	rt.track(c, req)
+	ctx := c.ctx
+	var tr *tracer
+	if op.Reported() {
+		tr = new(tracer)
+		ctx = httptrace.WithClientTrace(ctx, tr.clientTrace())
+	}
+	stop := c.bound(op)
+	resp, err := rt.base.RoundTrip(req.WithContext(ctx))
+	if !stop() && err == nil {
+		// The scope expired as the response came: its body is cut off.
+		resp.Body.Close()
+		resp, err = nil, iox.ErrTimeout
+	}
+	if tr != nil {
+		op.SetDetail(tr.result(resp, attempt(req)))
+	}
+	if err != nil {
+		err = c.cause(err)
+		c.end()
+		return nil, op.End(0, err)
+	}
+	op.End(0, nil)
+	resp.Request = req
+	resp.Body = c.body(resp.Body)
+	return resp, nil
+}
+
+// track lists c, made with req, among the calls in flight.
+func (rt *roundTripper) track(c *call, req *http.Request) {
+	c.owner, c.req = rt, req
+	rt.mu.Lock()
+	c.next = rt.calls
+	if c.next != nil {
+		c.next.prev = c
+	}
+	rt.calls = c
+	rt.mu.Unlock()
+}
+
+// untrack takes c off the list.
+func (rt *roundTripper) untrack(c *call) {
+	rt.mu.Lock()
+	if c.prev != nil {
+		c.prev.next = c.next
+	} else {
+		rt.calls = c.next
+	}
+	if c.next != nil {
+		c.next.prev = c.prev
+	}
+	c.prev, c.next = nil, nil
+	rt.mu.Unlock()
+}
+
+// cancel cancels the call in flight made with req, as the deprecated
+// http.Transport.CancelRequest does, and reports whether there was one.
+func (rt *roundTripper) cancel(req *http.Request) bool {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	for c := rt.calls; c != nil; c = c.next {
+		if c.req == req {
+			c.cancel(errRequestCanceled)
+			return true
+		}
+	}
+	return false
+}
+
+// CloseIdleConnections closes the idle connections of the underlying
+// transport, if it has a CloseIdleConnections method.
+func (rt *roundTripper) CloseIdleConnections() {
+	if ci, ok := rt.base.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
+}
+
+// errRequestCanceled is the cause a CancelRequest gives, as net/http's.
+var errRequestCanceled = errors.New("net/http: request canceled")
+
+// closeBody closes the body of a request that will not be sent, as a
+// RoundTripper must.
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
