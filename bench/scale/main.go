@@ -1,13 +1,14 @@
 // Command scale measures what needs a fresh process or several: the peak
-// memory of 100,000 sleeping tasks, the wall time of 100,000 timers, and
-// the memory of idle connections held in tasks, 10,000 per process and
+// memory of 100,000 sleeping tasks, the wall time of 100,000 timers, the
+// memory of idle connections held in tasks, 10,000 per process and
 // 100,000 over several processes (one process may hold only about 20,000
-// files here). Each figure is printed next to the same work done with
+// files here), and HTTP clients against a server in its own process. Each figure is printed next to the same work done with
 // plain goroutines and package net, as "name value unit".
 //
 //	go run ./bench/scale spawnmem
 //	go run ./bench/scale timers
 //	go run ./bench/scale idle -total 100000 -per 10000
+//	go run ./bench/scale http
 package main
 
 import (
@@ -31,7 +32,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: scale spawnmem|timers|idle [flags]")
+		fmt.Fprintln(os.Stderr, "usage: scale spawnmem|timers|idle|http [flags]")
 		os.Exit(2)
 	}
 	cmd, args := os.Args[1], os.Args[2:]
@@ -43,6 +44,10 @@ func main() {
 		err = timers(os.Stdout, args)
 	case "idle":
 		err = idle(os.Stdout, args)
+	case "http":
+		err = httpSeed(os.Stdout, args)
+	case "child-httpserver":
+		err = childHTTPServer(os.Stdout)
 	case "child-sleepers":
 		err = childSleepers(os.Stdout, args)
 	case "child-server":
