@@ -25,10 +25,12 @@ go test -run '^$' -bench 'DoorStats' -cpu 1,2 -count "$count" ./iox | tee "$out/
 
 echo "== benchstat"
 {
-	for pkg in iox netx httpx; do
+	for pkg in iox netx; do
 		echo "### $pkg"
 		benchstat -filter ".pkg:github.com/coop-go/coop/$pkg" -col /impl "$out/go.txt" || true
 	done
+	echo "### httpx"
+	benchstat -filter ".pkg:github.com/coop-go/coop/httpx" -col /client "$out/go.txt" || true
 	echo "### iox, -cpu 1,2"
 	benchstat -col /impl "$out/go-cpu.txt" || true
 } > "$out/benchstat.txt"
