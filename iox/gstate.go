@@ -53,6 +53,9 @@ var (
 	// lock.
 	tables [16]gtable.Table[gstate]
 
+	// nextShard deals stats shards out to goroutines as they register.
+	nextShard atomic.Uint32
+
 	// inForce counts what makes the door do work: registered goroutines
 	// and observers on the Default scheduler. While it is zero, every
 	// blocking call goes straight through.
@@ -75,7 +78,7 @@ func lookup(id int64) *gstate { return tables[id&15].Get(id) }
 func (g *gstate) register() {
 	id := goid.Get()
 	g.id.Store(id)
-	g.shard = uint32(id)
+	g.shard = nextShard.Add(1) // round robin: goroutines running at once count apart
 	tables[id&15].Set(id, g)
 	if g.task == nil {
 		inForce.Add(1)

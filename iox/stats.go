@@ -40,6 +40,15 @@ type targetKey struct {
 // 2^i) ticks; the last bucket holds everything longer.
 const histBuckets = 48
 
+// paddedCounters keeps one target's counters in one shard off the cache
+// lines of whatever the allocator puts next to them: another shard's
+// counters of the same target, counted on another core.
+type paddedCounters struct {
+	_ [64]byte
+	c counters
+	_ [64]byte
+}
+
 // counters is one op kind in one shard, or one target.
 type counters struct {
 	hist   [histBuckets]atomic.Int64
@@ -61,8 +70,8 @@ const maxTargets = 10000
 const OtherTargets = "(other targets)"
 
 func newStats() *Stats {
-	n := 1
-	for n < 2*runtime.GOMAXPROCS(0) {
+	n := 8
+	for n < 4*runtime.GOMAXPROCS(0) {
 		n *= 2
 	}
 	return &Stats{start: time.Now(), shards: make([]statShard, n), mask: uint32(n - 1)}
@@ -145,7 +154,7 @@ func (st *Stats) target(name string, shard uint32) *counters {
 			st.ntarget.Add(1)
 		}
 	}
-	v, _ := st.targets.LoadOrStore(targetKey{name, shard}, new(counters))
+	v, _ := st.targets.LoadOrStore(targetKey{name, shard}, &new(paddedCounters).c)
 	return v.(*counters)
 }
 

@@ -155,18 +155,35 @@ func parseGo(r io.Reader, figs figures) {
 	}
 }
 
-// parseLines reads "name value unit [value unit...]" lines.
+// parseLines reads "name value unit ..." lines, whose further figures
+// come as "value unit" or as "unit value" (gevent's "completed 4436").
 func parseLines(r io.Reader, prefix string, figs figures) {
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		for i := 1; i+1 < len(f); i += 2 {
-			if v, err := strconv.ParseFloat(f[i], 64); err == nil {
-				key := prefix + ":" + f[0] + ":" + f[i+1]
-				figs[key] = append(figs[key], v)
+		add := func(unit, value string) {
+			v, _ := strconv.ParseFloat(value, 64)
+			key := prefix + ":" + f[0] + ":" + unit
+			figs[key] = append(figs[key], v)
+		}
+		for i := 1; i+1 < len(f); {
+			switch {
+			case isNum(f[i]) && !isNum(f[i+1]):
+				add(f[i+1], f[i])
+				i += 2
+			case !isNum(f[i]) && isNum(f[i+1]):
+				add(f[i], f[i+1])
+				i += 2
+			default:
+				i++
 			}
 		}
 	}
+}
+
+func isNum(s string) bool {
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil
 }
 
 // stat is the median of a figure's runs and their range.

@@ -19,7 +19,10 @@ BenchmarkHandOff/impl=yield-2      	 5000000	       300.0 ns/op
 BenchmarkEchoMany/impl=net-2       	       1	1000 ns/op	     60000 rt/s
 BenchmarkEchoMany/impl=netx-free-2 	       1	1000 ns/op	     30000 rt/s
 `), figs)
-	parseLines(strings.NewReader("switch_sleep0 1500.0 ns/switch\necho_inproc 20000 rt/s\n"), "gevent", figs)
+	parseLines(strings.NewReader("switch_sleep0 1500.0 ns/switch\necho_inproc 20000 rt/s\nhttp_2proc_timeout2 2220 req/s completed 4436 wall_s 1.998\n"), "gevent", figs)
+	if s, ok := figs.stat("gevent:http_2proc_timeout2:completed", 1); !ok || s.med != 4436 {
+		t.Fatalf("gevent's word-first figure = %+v, want 4436", s)
+	}
 
 	if s, _ := figs.stat("go:BenchmarkHandOff/impl=raw-chan:ns/op", 1); s.med != 200 || s.min != 180 || s.max != 220 {
 		t.Fatalf("median and range = %+v, want 200 (180–220)", s)
