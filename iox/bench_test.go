@@ -2,15 +2,13 @@ package iox
 
 import (
 	"context"
-	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/coop-go/coop/internal/goid"
+	"github.com/coop-go/coop/internal/procmem"
 )
 
 // rawCall stands for the real blocking call a shim wraps; a variable so
@@ -210,14 +208,14 @@ func BenchmarkSleepingMemory(b *testing.B) {
 	measure := func(b *testing.B, start func(stop <-chan struct{}, ready *sync.WaitGroup), stopAll func()) {
 		for range b.N {
 			runtime.GC()
-			before, rssBefore := memInUse(), rss()
+			before, rssBefore := procmem.InUse(), procmem.RSS()
 			stop := make(chan struct{})
 			var ready sync.WaitGroup
 			ready.Add(n)
 			start(stop, &ready)
 			ready.Wait()
 			runtime.GC()
-			after, rssAfter := memInUse(), rss()
+			after, rssAfter := procmem.InUse(), procmem.RSS()
 			b.ReportMetric(float64(after-before)/n, "B/goroutine")
 			b.ReportMetric(float64(rssAfter-rssBefore)/n, "RSS-B/goroutine")
 			close(stop)
@@ -262,26 +260,6 @@ func BenchmarkSleepingMemory(b *testing.B) {
 		})
 		s.Close()
 	})
-}
-
-func memInUse() uint64 {
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapInuse + m.StackInuse
-}
-
-func rss() uint64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }
 
 // BenchmarkKillLatency measures the time from Kill to the end of Wait for

@@ -9,11 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/coop-go/coop/internal/procmem"
 	"github.com/coop-go/coop/iox"
 )
 
@@ -320,7 +320,7 @@ func BenchmarkIdleConns(b *testing.B) {
 		addr = strings.TrimSpace(addr)
 		for range b.N {
 			runtime.GC()
-			before, rssBefore := memInUse(), rss()
+			before, rssBefore := procmem.InUse(), procmem.RSS()
 			conns := make([]net.Conn, 0, n)
 			for range n {
 				c, err := dial(addr)
@@ -331,7 +331,7 @@ func BenchmarkIdleConns(b *testing.B) {
 				start(c)
 			}
 			runtime.GC()
-			after, rssAfter := memInUse(), rss()
+			after, rssAfter := procmem.InUse(), procmem.RSS()
 			b.ReportMetric(float64(after-before)/n, "B/conn")
 			b.ReportMetric(float64(rssAfter-rssBefore)/n, "RSS-B/conn")
 			for _, c := range conns {
@@ -354,24 +354,4 @@ func BenchmarkIdleConns(b *testing.B) {
 			s.Go(func(ctx context.Context) error { _, err := c.Read(make([]byte, 1)); return err })
 		})
 	})
-}
-
-func memInUse() uint64 {
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapInuse + m.StackInuse
-}
-
-func rss() uint64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }

@@ -26,6 +26,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/coop-go/coop/internal/procmem"
 	"github.com/coop-go/coop/iox"
 	"github.com/coop-go/coop/netx"
 )
@@ -73,21 +74,6 @@ func self(args ...string) (string, error) {
 	return string(out), err
 }
 
-// status returns a field of /proc/self/status in bytes (VmRSS, VmHWM).
-func status(field string) uint64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, field+":"); ok {
-			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
-
 // spawnMem is gevent's spawn_mem: the peak resident memory of a process
 // holding 100,000 tasks blocked in Sleep, next to one holding 100,000
 // goroutines blocked in a cancellable timer; each in a fresh process.
@@ -114,7 +100,7 @@ func childSleepers(w io.Writer, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	base := status("VmRSS")
+	base := procmem.RSS()
 	var ready sync.WaitGroup
 	ready.Add(*n)
 	switch *kind {
@@ -147,7 +133,7 @@ func childSleepers(w io.Writer, args []string) error {
 	}
 	ready.Wait()
 	runtime.GC()
-	peak := status("VmHWM")
+	peak := procmem.Status("VmHWM")
 	fmt.Fprintf(w, "spawnmem/%s %.1f MiB_peak_rss %.0f B/sleeper_over_base\n", *kind, float64(peak)/(1<<20), float64(peak-base)/float64(*n))
 	return nil
 }
@@ -285,7 +271,7 @@ func childClients(w io.Writer, args []string) error {
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	heap0, rss0 := ms.HeapInuse+ms.StackInuse, status("VmRSS")
+	heap0, rss0 := procmem.InUse(), procmem.RSS()
 	s := iox.New()
 	conns := make([]net.Conn, 0, *n)
 	for range *n {
@@ -308,8 +294,7 @@ func childClients(w io.Writer, args []string) error {
 		conns = append(conns, c)
 	}
 	runtime.GC()
-	runtime.ReadMemStats(&ms)
-	fmt.Fprintln(w, status("VmRSS")-rss0, ms.HeapInuse+ms.StackInuse-heap0)
+	fmt.Fprintln(w, procmem.RSS()-rss0, procmem.InUse()-heap0)
 	for _, c := range conns {
 		c.Close()
 	}
