@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"sync/atomic"
-	"time"
 
 	"github.com/coop-go/coop/iox"
 )
@@ -86,17 +85,10 @@ func (c *call) end() {
 
 // bound cuts the call short with iox.ErrTimeout when the timeout scope
 // around op expires, until the returned function is called; that reports
-// false if the scope has cut the call. The timer runs on the machine's
-// clock, which is the scheduler's in Free and Cooperative modes.
+// false if the scope has cut the call.
 func (c *call) bound(op *iox.Op) (stop func() bool) {
-	dl := op.Deadline(time.Time{})
-	if dl.IsZero() {
-		return unbound
-	}
-	return time.AfterFunc(time.Until(dl), func() { c.cancel(iox.ErrTimeout) }).Stop
+	return op.AfterExpiry(func() { c.cancel(iox.ErrTimeout) })
 }
-
-func unbound() bool { return true }
 
 // cause returns err, what net/http returned, or the kill error or
 // iox.ErrTimeout if that is what cut the call short and err does not say

@@ -272,6 +272,23 @@ func (op *Op) Wait(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// AfterExpiry arranges for f to run, on a goroutine of its own, when the
+// timeout scope around the call expires, on the scheduler's clock, and
+// returns a function that cancels it; that reports false if f has run or
+// started. Without a scope f never runs. It is for a shim whose real call
+// can only be cut short from outside, through something shared with other
+// calls (an HTTP request's context, which its body's reads use too).
+func (op *Op) AfterExpiry(f func()) (stop func() bool) {
+	if op == nil || op.g == nil || op.g.scope == nil {
+		return neverExpires
+	}
+	op.mapDL = true
+	c := op.s.clock
+	return c.AfterFunc(max(0, op.g.scope.eff.Sub(c.Now())), f).Stop
+}
+
+func neverExpires() bool { return true }
+
 // OnInterrupt registers i to cut the real call short if the task is killed
 // while the call blocks. Register it after setting the call's deadline and
 // before making the call; a kill that landed in between interrupts at once.

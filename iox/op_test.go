@@ -333,3 +333,43 @@ func TestContextTaskWins(t *testing.T) {
 		t.Fatalf("call reported for %v, want the task of its context, %v", e.Task, owner)
 	}
 }
+
+func TestOpAfterExpiry(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fired := make(chan time.Time, 1)
+		start := time.Now()
+		err := Timeout(time.Second, func() error {
+			op, err := Begin(context.Background(), OpRoundTrip, "x")
+			if err != nil {
+				return err
+			}
+			defer op.End(0, nil)
+			op.AfterExpiry(func() { fired <- time.Now() })
+			// A call with nothing to expire never fires.
+			var none *Op
+			if !none.AfterExpiry(func() { t.Error("fired without a scope") })() {
+				t.Error("stop of a call without a scope reported it fired")
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if at := <-fired; at.Sub(start) != time.Second {
+			t.Fatalf("fired after %v, want at the scope's deadline, 1s", at.Sub(start))
+		}
+		err = Timeout(time.Second, func() error {
+			op, _ := Begin(context.Background(), OpRoundTrip, "x")
+			defer op.End(0, nil)
+			stop := op.AfterExpiry(func() { t.Error("fired after stop") })
+			if !stop() {
+				t.Error("stop before the deadline reported it had fired")
+			}
+			return nil
+		})
+		time.Sleep(2 * time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
