@@ -56,7 +56,10 @@ func recvWait[T any](g *gstate, ch <-chan T) (v T, ok bool, err error) {
 
 // Send sends v on ch as ch <- v does, as a blocking call: see Recv. Like
 // ch <- v, Send on a closed channel panics.
-func Send[T any](ch chan<- T, v T) {
+func Send[T any](ch chan<- T, v T) { send(ch, v, OpSend, "") }
+
+// send is Send as a call of the given kind and target.
+func send[T any](ch chan<- T, v T, kind OpKind, target string) {
 	g := current()
 	if g != nil {
 		if err := g.check(); err != nil {
@@ -65,17 +68,17 @@ func Send[T any](ch chan<- T, v T) {
 	}
 	select {
 	case ch <- v:
-		instant(g, OpSend, "", 0, nil)
+		instant(g, kind, target, 0, nil)
 		return
 	default:
 	}
 	if g == nil {
-		op, _ := beginDetached(context.Background(), OpSend, "")
+		op, _ := beginDetached(context.Background(), kind, target)
 		ch <- v
 		op.End(0, nil)
 		return
 	}
-	op := g.mustBegin(OpSend, "")
+	op := g.mustBegin(kind, target)
 	g.mustEnd(op, sendWait(g, ch, v))
 }
 

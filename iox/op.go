@@ -252,23 +252,13 @@ func (op *Op) Wait(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}
-	until := g.sched().clock.Now().Add(d)
-	limit, scoped := until, false
-	if dl, ok := g.deadline(); ok && dl.Before(limit) {
-		limit, scoped = dl, true
-	}
-	tm := g.startTimer(limit.Sub(g.sched().clock.Now()))
-	defer g.timer.Stop()
-	select {
-	case <-tm:
-		if scoped {
-			return ErrTimeout
-		}
-		return nil
-	case <-ctx.Done():
+	switch err := g.wait(ctx.Done(), g.sched().clock.Now().Add(d)); err {
+	case nil: // ctx ended
 		return context.Cause(ctx)
-	case <-g.done():
-		return g.doneErr()
+	case errUntil: // d passed
+		return nil
+	default:
+		return err
 	}
 }
 

@@ -31,31 +31,8 @@ func (p *Pool) Go(fn func(ctx context.Context) error) *Task {
 	if fn == nil {
 		panic("iox: Pool.Go called with a nil function")
 	}
-	p.acquire()
+	send(p.slots, struct{}{}, OpAcquire, "pool") // a slot
 	return p.group.start(fn, func() { <-p.slots })
-}
-
-func (p *Pool) acquire() {
-	g := current()
-	if g != nil {
-		if err := g.check(); err != nil {
-			g.unwind(err)
-		}
-	}
-	select {
-	case p.slots <- struct{}{}:
-		instant(g, OpAcquire, "pool", 0, nil)
-		return
-	default:
-	}
-	if g == nil {
-		op, _ := beginDetached(context.Background(), OpAcquire, "pool")
-		p.slots <- struct{}{}
-		op.End(0, nil)
-		return
-	}
-	op := g.mustBegin(OpAcquire, "pool")
-	g.mustEnd(op, sendWait(g, p.slots, struct{}{}))
 }
 
 // Wait blocks until every task of the pool has ended, and returns the first

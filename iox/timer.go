@@ -19,6 +19,12 @@ import (
 // turn (the watchdog reports it), so wait with Recv(t.C) where that
 // matters. Inside a timeout scope, a timer fires no later than the scope's
 // deadline.
+//
+// Timers and tickers are the one place below the door that uses package
+// time's own timers rather than the scheduler's clock: only a runtime
+// timer's channel is collected with its timer when nobody holds either
+// (time.Tick in a loop, time.After in a select), as Go 1.23 promises. A
+// virtual clock will need a timer of its own here.
 type Timer struct {
 	C  <-chan time.Time
 	rt *time.Timer
