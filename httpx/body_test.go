@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/coop-go/coop/internal/eventlog"
 	"github.com/coop-go/coop/iox"
 )
 
@@ -26,7 +27,7 @@ func TestSwitchedBodyWritable(t *testing.T) {
 		brw.WriteString(line)
 		brw.Flush()
 	}, c)
-	log := &eventLog{}
+	log := &eventlog.Log{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	tk := s.Go(func(ctx context.Context) error {
@@ -55,7 +56,7 @@ func TestSwitchedBodyWritable(t *testing.T) {
 	if err := tk.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	if len(log.of(iox.OpWrite)) == 0 {
+	if len(log.Of(iox.OpWrite)) == 0 {
 		t.Errorf("the switched body's write is not a blocking call")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coop-go/coop/internal/eventlog"
 	"github.com/coop-go/coop/iox"
 )
 
@@ -32,7 +33,7 @@ func TestPackageFunctions(t *testing.T) {
 	}
 	host := strings.TrimPrefix(srv.URL, "http://")
 	for _, c := range calls {
-		log := &eventLog{}
+		log := &eventlog.Log{}
 		s := iox.New(iox.WithObserver(log))
 		tk := s.Go(func(ctx context.Context) error {
 			resp, err := c.do()
@@ -50,7 +51,7 @@ func TestPackageFunctions(t *testing.T) {
 			t.Fatalf("%s: %v", c.method, err)
 		}
 		s.Close()
-		if rts := log.of(iox.OpRoundTrip); len(rts) != 1 || rts[0].Target != c.method+" "+host {
+		if rts := log.Of(iox.OpRoundTrip); len(rts) != 1 || rts[0].Target != c.method+" "+host {
 			t.Errorf("%s: round trip events %+v, want one", c.method, rts)
 		}
 	}

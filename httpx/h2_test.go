@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/coop-go/coop/internal/eventlog"
 	"github.com/coop-go/coop/iox"
 )
 
@@ -43,7 +44,7 @@ func bodyServer(t *testing.T, h2 bool, h http.HandlerFunc) (*http.Client, string
 // HTTP/2 is still negotiated through httpx, with netx dialing underneath.
 func TestHTTP2Negotiated(t *testing.T) {
 	c, url := bodyServer(t, true, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, r.Proto) })
-	log, plain := &eventLog{}, &eventLog{}
+	log, plain := &eventlog.Log{}, &eventlog.Log{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	defer iox.Default().Observe(plain)()
@@ -65,7 +66,7 @@ func TestHTTP2Negotiated(t *testing.T) {
 	if err := tk.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	rts := log.of(iox.OpRoundTrip)
+	rts := log.Of(iox.OpRoundTrip)
 	if len(rts) != 1 {
 		t.Fatalf("%d round trip events, want 1", len(rts))
 	}
@@ -73,7 +74,7 @@ func TestHTTP2Negotiated(t *testing.T) {
 	if info.Proto != "HTTP/2.0" || info.TLS <= 0 || info.Connect <= 0 {
 		t.Errorf("round trip info %+v, want HTTP/2.0 with TLS and connect phases", info)
 	}
-	if len(log.of(iox.OpDial)) != 1 || len(plain.of(iox.OpWrite)) == 0 {
+	if len(log.Of(iox.OpDial)) != 1 || len(plain.Of(iox.OpWrite)) == 0 {
 		t.Errorf("dial or write events missing: the TLS conn is not over netx")
 	}
 }

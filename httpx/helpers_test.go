@@ -4,39 +4,11 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/coop-go/coop/iox"
 )
 
 var errReason = errors.New("test reason")
-
-// eventLog is an observer that keeps every event.
-type eventLog struct {
-	mu  sync.Mutex
-	evs []iox.Event
-}
-
-func (l *eventLog) Observe(e iox.Event) {
-	l.mu.Lock()
-	l.evs = append(l.evs, e)
-	l.mu.Unlock()
-}
-
-// of returns the events of one kind, in the order they ended.
-func (l *eventLog) of(kind iox.OpKind) []iox.Event {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []iox.Event
-	for _, e := range l.evs {
-		if e.Kind == kind {
-			out = append(out, e)
-		}
-	}
-	return out
-}
 
 // newServer starts a loopback server for the test and closes it, and the
 // client's idle connections, when the test ends.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coop-go/coop/internal/eventlog"
 	"github.com/coop-go/coop/iox"
 )
 
@@ -35,7 +36,7 @@ func TestCooperativeThousandRequests(t *testing.T) {
 		inFlight.Add(-1)
 		fmt.Fprint(w, r.URL.Path)
 	}, c)
-	log := &eventLog{}
+	log := &eventlog.Log{}
 	s := iox.New(iox.WithMode(iox.Cooperative), iox.WithObserver(log))
 	defer s.Close()
 	got := make([]string, n) // written between blocking calls: Cooperative mode needs no lock
@@ -74,10 +75,10 @@ func TestCooperativeThousandRequests(t *testing.T) {
 	if m := maxInFlight.Load(); m > limit {
 		t.Errorf("%d requests in flight at once, want at most %d", m, limit)
 	}
-	if len(log.of(iox.OpAcquire)) == 0 {
+	if len(log.Of(iox.OpAcquire)) == 0 {
 		t.Errorf("no task waited for a slot")
 	}
-	if rts := log.of(iox.OpRoundTrip); len(rts) != n {
+	if rts := log.Of(iox.OpRoundTrip); len(rts) != n {
 		t.Errorf("%d round trip events, want %d", len(rts), n)
 	}
 }
@@ -96,7 +97,7 @@ func TestLimitWaitEnds(t *testing.T) {
 	c := &http.Client{Transport: &Transport{MaxRequestsPerHost: 1}}
 	srv := newServer(t, stall(entered, ""), c)
 	host := strings.TrimPrefix(srv.URL, "http://")
-	log := &eventLog{}
+	log := &eventlog.Log{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	first := s.Go(func(ctx context.Context) error {
@@ -113,7 +114,7 @@ func TestLimitWaitEnds(t *testing.T) {
 	if err := second.Wait(); !errors.Is(err, errReason) {
 		t.Fatalf("waiting for a slot = %v, want the kill", err)
 	}
-	acq := log.of(iox.OpAcquire)
+	acq := log.Of(iox.OpAcquire)
 	if len(acq) != 1 || acq[0].Target != host || !errors.Is(acq[0].Err, iox.ErrKilled) {
 		t.Fatalf("acquire events %+v, want one for %s, killed", acq, host)
 	}

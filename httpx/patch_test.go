@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coop-go/coop/internal/eventlog"
 	"github.com/coop-go/coop/iox"
 )
 
@@ -56,7 +57,7 @@ func TestPatchDefaultUndo(t *testing.T) {
 // undo it is net/http's own again.
 func TestPatchedGetReported(t *testing.T) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "hi") })
-	log := &eventLog{}
+	log := &eventlog.Log{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	get := func() error {
@@ -76,17 +77,17 @@ func TestPatchedGetReported(t *testing.T) {
 		t.Fatal(err)
 	}
 	undo()
-	if n := len(log.of(iox.OpRoundTrip)); n != 1 {
+	if n := len(log.Of(iox.OpRoundTrip)); n != 1 {
 		t.Fatalf("%d round trip events for a patched http.Get, want 1", n)
 	}
-	if n := len(log.of(iox.OpDial)); n != 1 {
+	if n := len(log.Of(iox.OpDial)); n != 1 {
 		t.Fatalf("%d dial events for a patched http.Get, want 1 (dialed through netx)", n)
 	}
 	if err := get(); err != nil {
 		t.Fatal(err)
 	}
 	http.DefaultClient.CloseIdleConnections()
-	if n := len(log.of(iox.OpRoundTrip)); n != 1 {
+	if n := len(log.Of(iox.OpRoundTrip)); n != 1 {
 		t.Fatalf("http.Get after undo was reported")
 	}
 }
@@ -165,7 +166,7 @@ func TestPatchForeignDefaultTransport(t *testing.T) {
 	if _, same := http.DefaultTransport.(roundTripFunc); !same {
 		t.Fatalf("PatchDefault replaced a foreign DefaultTransport")
 	}
-	log := &eventLog{}
+	log := &eventlog.Log{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	tk := s.Go(func(ctx context.Context) error {
@@ -178,7 +179,7 @@ func TestPatchForeignDefaultTransport(t *testing.T) {
 	if err := tk.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(log.of(iox.OpRoundTrip)); n != 1 {
+	if n := len(log.Of(iox.OpRoundTrip)); n != 1 {
 		t.Fatalf("%d round trip events, want 1", n)
 	}
 }

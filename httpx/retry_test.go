@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coop-go/coop/internal/eventlog"
 	"github.com/coop-go/coop/iox"
 	"github.com/hashicorp/go-retryablehttp"
 )
@@ -56,7 +57,7 @@ func TestRetryEvents(t *testing.T) {
 	h := &statuses{codes: []int{503, 503, 200}}
 	c := retryClient(t, time.Millisecond, 5*time.Millisecond)
 	srv := newServer(t, h.ServeHTTP)
-	log := &eventLog{}
+	log := &eventlog.Log{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	tk := s.Go(func(ctx context.Context) error {
@@ -75,7 +76,7 @@ func TestRetryEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	host := strings.TrimPrefix(srv.URL, "http://")
-	rts := log.of(iox.OpRoundTrip)
+	rts := log.Of(iox.OpRoundTrip)
 	if len(rts) != 3 {
 		t.Fatalf("%d attempt events, want 3", len(rts))
 	}
@@ -86,7 +87,7 @@ func TestRetryEvents(t *testing.T) {
 			t.Errorf("attempt event %d: %+v %+v, want attempt %d status %d", i, e, info, i+1, want)
 		}
 	}
-	waits := log.of(iox.OpRetryWait)
+	waits := log.Of(iox.OpRetryWait)
 	if len(waits) != 2 {
 		t.Fatalf("%d wait events, want 2", len(waits))
 	}
@@ -258,7 +259,7 @@ func TestRetryAfterCapped(t *testing.T) {
 	}}
 	c := retryClient(t, time.Millisecond, 20*time.Millisecond)
 	srv := newServer(t, h.ServeHTTP)
-	log := &eventLog{}
+	log := &eventlog.Log{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	start := time.Now()
@@ -273,7 +274,7 @@ func TestRetryAfterCapped(t *testing.T) {
 		t.Fatal(err)
 	}
 	within(t, "Do with Retry-After: 3600", time.Since(start), 5*time.Second)
-	waits := log.of(iox.OpRetryWait)
+	waits := log.Of(iox.OpRetryWait)
 	if len(waits) != 1 || waits[0].Detail.(RetryInfo).Wait != 20*time.Millisecond {
 		t.Fatalf("wait events %+v, want one of 20ms", waits)
 	}
@@ -343,7 +344,7 @@ func TestRetryLoggerAndHooks(t *testing.T) {
 	c.Backoff = func(min, max time.Duration, n int, resp *http.Response) time.Duration { return 2 * time.Millisecond }
 	WrapRetryClient(c)
 	WrapRetryClient(c) // does nothing the second time
-	log := &eventLog{}
+	log := &eventlog.Log{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	tk := s.Go(func(ctx context.Context) error {
@@ -362,12 +363,12 @@ func TestRetryLoggerAndHooks(t *testing.T) {
 	if !strings.Contains(buf.String(), "[DEBUG] GET "+srv.URL) || strings.Count(buf.String(), "retrying in") != 2 {
 		t.Errorf("the user's Logger got:\n%s", buf.String())
 	}
-	for _, e := range log.of(iox.OpRetryWait) {
+	for _, e := range log.Of(iox.OpRetryWait) {
 		if e.Detail.(RetryInfo).Wait != 2*time.Millisecond || e.Detail.(RetryInfo).Status != http.StatusTeapot {
 			t.Errorf("wait event %+v, want the user's backoff after a 418", e.Detail)
 		}
 	}
-	if n := len(log.of(iox.OpRetryWait)); n != 2 {
+	if n := len(log.Of(iox.OpRetryWait)); n != 2 {
 		t.Errorf("%d wait events, want 2 (wrapped twice?)", n)
 	}
 }
@@ -416,7 +417,7 @@ func TestRetryHooksSetAfterWiring(t *testing.T) {
 			srv := newServer(t, h.ServeHTTP)
 			var calls atomic.Int32
 			tc.set(c, &calls)
-			log := &eventLog{}
+			log := &eventlog.Log{}
 			s := iox.New(iox.WithObserver(log))
 			defer s.Close()
 			start := time.Now()
@@ -436,7 +437,7 @@ func TestRetryHooksSetAfterWiring(t *testing.T) {
 			if h.n.Load() != 3 || calls.Load() < 2 {
 				t.Errorf("%d attempts, the user's hook called %d times; want 3 and at least 2", h.n.Load(), calls.Load())
 			}
-			waits := log.of(iox.OpRetryWait)
+			waits := log.Of(iox.OpRetryWait)
 			if tc.wait < 0 {
 				if len(waits) != 0 {
 					t.Errorf("%d wait events, want none", len(waits))

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/coop-go/coop/internal/eventlog"
 	"github.com/coop-go/coop/iox"
 )
 
@@ -15,7 +16,7 @@ import (
 func TestTraceComposes(t *testing.T) {
 	c := NewClient()
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "x") }, c)
-	log := &eventLog{}
+	log := &eventlog.Log{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	var userSaw atomic.Int32
@@ -37,7 +38,7 @@ func TestTraceComposes(t *testing.T) {
 	if userSaw.Load() != 1 {
 		t.Errorf("the user's trace saw %d first bytes, want 1", userSaw.Load())
 	}
-	rts := log.of(iox.OpRoundTrip)
+	rts := log.Of(iox.OpRoundTrip)
 	if len(rts) != 1 || rts[0].Detail.(RoundTripInfo).FirstByte <= 0 {
 		t.Errorf("round trip events %+v, want one with its first byte", rts)
 	}
@@ -51,7 +52,7 @@ func TestTraceOfFailure(t *testing.T) {
 		conn, _, _ := w.(http.Hijacker).Hijack()
 		conn.Close()
 	}, c)
-	log := &eventLog{}
+	log := &eventlog.Log{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	tk := s.Go(func(ctx context.Context) error {
@@ -61,7 +62,7 @@ func TestTraceOfFailure(t *testing.T) {
 	if err := tk.Wait(); err == nil {
 		t.Fatal("Get of a closed connection succeeded")
 	}
-	rts := log.of(iox.OpRoundTrip)
+	rts := log.Of(iox.OpRoundTrip)
 	if len(rts) != 1 || rts[0].Err == nil {
 		t.Fatalf("round trip events %+v, want one failed", rts)
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coop-go/coop/internal/eventlog"
 	"github.com/coop-go/coop/iox"
 )
 
@@ -21,7 +22,7 @@ import (
 func TestRoundTripEvents(t *testing.T) {
 	c := NewClient()
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "hello") }, c)
-	log := &eventLog{}
+	log := &eventlog.Log{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	tk := s.Go(func(ctx context.Context) error {
@@ -42,7 +43,7 @@ func TestRoundTripEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	host := strings.TrimPrefix(srv.URL, "http://")
-	rts := log.of(iox.OpRoundTrip)
+	rts := log.Of(iox.OpRoundTrip)
 	if len(rts) != 2 {
 		t.Fatalf("%d round trip events, want 2", len(rts))
 	}
@@ -62,7 +63,7 @@ func TestRoundTripEvents(t *testing.T) {
 		}
 	}
 	bytes := 0
-	for _, e := range log.of(iox.OpRead) {
+	for _, e := range log.Of(iox.OpRead) {
 		if e.Target == "GET "+host && e.Task == tk {
 			bytes += e.Bytes
 		}
@@ -70,7 +71,7 @@ func TestRoundTripEvents(t *testing.T) {
 	if bytes != 10 {
 		t.Errorf("body reads moved %d bytes, want 10", bytes)
 	}
-	if dials := log.of(iox.OpDial); len(dials) != 1 || dials[0].Task != tk || dials[0].Target != host {
+	if dials := log.Of(iox.OpDial); len(dials) != 1 || dials[0].Task != tk || dials[0].Target != host {
 		t.Errorf("dial events %+v, want one dial of %s for %v", dials, host, tk)
 	}
 }
@@ -225,7 +226,7 @@ func TestRequestContextCarriesTask(t *testing.T) {
 	entered := make(chan struct{}, 1)
 	c := NewClient()
 	srv := newServer(t, stall(entered, ""), c)
-	log := &eventLog{}
+	log := &eventlog.Log{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	errc := make(chan error, 1)
@@ -246,7 +247,7 @@ func TestRequestContextCarriesTask(t *testing.T) {
 	}
 	close(release)
 	tk.Wait()
-	if rts := log.of(iox.OpRoundTrip); len(rts) != 1 || rts[0].Task != tk || !errors.Is(rts[0].Err, iox.ErrKilled) {
+	if rts := log.Of(iox.OpRoundTrip); len(rts) != 1 || rts[0].Task != tk || !errors.Is(rts[0].Err, iox.ErrKilled) {
 		t.Fatalf("round trip events %+v, want one, killed, for %v", rts, tk)
 	}
 }
@@ -291,7 +292,7 @@ func TestCustomDial(t *testing.T) {
 	tr := &Transport{DialContext: nd.DialContext}
 	c := &http.Client{Transport: tr}
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "x") }, c)
-	log, plain := &eventLog{}, &eventLog{}
+	log, plain := &eventlog.Log{}, &eventlog.Log{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	defer iox.Default().Observe(plain)()
@@ -307,12 +308,12 @@ func TestCustomDial(t *testing.T) {
 		t.Fatal(err)
 	}
 	host := strings.TrimPrefix(srv.URL, "http://")
-	if d := log.of(iox.OpDial); len(d) != 1 || d[0].Target != host || d[0].Task != tk {
+	if d := log.Of(iox.OpDial); len(d) != 1 || d[0].Target != host || d[0].Task != tk {
 		t.Errorf("dial events %+v, want one dial of %s for the task", d, host)
 	}
 	// The conn's writes, made by net/http's writing goroutine, are calls
 	// of no task.
-	if w := plain.of(iox.OpWrite); len(w) == 0 {
+	if w := plain.Of(iox.OpWrite); len(w) == 0 {
 		t.Errorf("no write event: the dialed conn is not netx's")
 	}
 }
@@ -358,7 +359,7 @@ func TestRegisterProtocol(t *testing.T) {
 	tr.RegisterProtocol("test", roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		return &http.Response{StatusCode: 204, Body: http.NoBody, Request: r}, nil
 	}))
-	log := &eventLog{}
+	log := &eventlog.Log{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	tk := s.Go(func(ctx context.Context) error {
@@ -374,7 +375,7 @@ func TestRegisterProtocol(t *testing.T) {
 	if err := tk.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	if rts := log.of(iox.OpRoundTrip); len(rts) != 1 || rts[0].Target != "GET somewhere" {
+	if rts := log.Of(iox.OpRoundTrip); len(rts) != 1 || rts[0].Target != "GET somewhere" {
 		t.Fatalf("round trip events %+v, want one for GET somewhere", rts)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coop-go/coop/internal/eventlog"
 	"github.com/coop-go/coop/iox"
 )
 
@@ -75,7 +76,7 @@ func TestScopeBoundsLookup(t *testing.T) {
 }
 
 func TestLookupsWork(t *testing.T) {
-	log := &events{}
+	log := &eventlog.Log{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	err := s.Go(func(ctx context.Context) error {
@@ -95,7 +96,7 @@ func TestLookupsWork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if evs := log.of(iox.OpLookup); len(evs) != 3 || evs[0].Target != "localhost" {
+	if evs := log.Of(iox.OpLookup); len(evs) != 3 || evs[0].Target != "localhost" {
 		t.Fatalf("lookup events = %+v, want 3, the first on localhost", evs)
 	}
 }

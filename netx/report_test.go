@@ -5,39 +5,16 @@ import (
 	"errors"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/coop-go/coop/internal/eventlog"
 	"github.com/coop-go/coop/iox"
 )
-
-type events struct {
-	mu  sync.Mutex
-	evs []iox.Event
-}
-
-func (l *events) Observe(e iox.Event) {
-	l.mu.Lock()
-	l.evs = append(l.evs, e)
-	l.mu.Unlock()
-}
-
-func (l *events) of(kind iox.OpKind) []iox.Event {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []iox.Event
-	for _, e := range l.evs {
-		if e.Kind == kind {
-			out = append(out, e)
-		}
-	}
-	return out
-}
 
 // Each call is reported with the remote address and the bytes it moved.
 func TestEventsCarryAddressAndBytes(t *testing.T) {
 	addr := echoServer(t)
-	log := &events{}
+	log := &eventlog.Log{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	err := s.Go(func(ctx context.Context) error {
@@ -59,7 +36,7 @@ func TestEventsCarryAddressAndBytes(t *testing.T) {
 		kind  iox.OpKind
 		bytes int
 	}{{iox.OpDial, 0}, {iox.OpWrite, 5}, {iox.OpRead, 5}} {
-		evs := log.of(tc.kind)
+		evs := log.Of(tc.kind)
 		if len(evs) == 0 {
 			t.Fatalf("no %v event", tc.kind)
 		}
