@@ -51,14 +51,19 @@ func TestSleepZeroYieldsInCooperative(t *testing.T) {
 	s := New(WithMode(Cooperative))
 	defer s.Close()
 	var order []string
-	a := s.Go(func(ctx context.Context) error {
-		order = append(order, "a1")
-		Sleep(0)
-		order = append(order, "a2")
+	// Spawned by a task that holds the turn, so that b is waiting when a
+	// yields.
+	s.Go(func(ctx context.Context) error {
+		a := Spawn(func(ctx context.Context) error {
+			order = append(order, "a1")
+			Sleep(0)
+			order = append(order, "a2")
+			return nil
+		})
+		b := Spawn(func(ctx context.Context) error { order = append(order, "b"); return nil })
+		JoinAll(time.Minute, a, b)
 		return nil
-	})
-	b := s.Go(func(ctx context.Context) error { order = append(order, "b"); return nil })
-	JoinAll(time.Minute, a, b)
+	}).Wait()
 	if got := fmt.Sprint(order); got != "[a1 b a2]" {
 		t.Fatalf("order = %s, want Sleep(0) to yield like gevent.sleep(0)", got)
 	}

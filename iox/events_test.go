@@ -259,12 +259,17 @@ func TestSnapshotCooperativeStates(t *testing.T) {
 	s := New(WithMode(Cooperative))
 	defer s.Close()
 	var snap Snapshot
-	a := s.Go(func(ctx context.Context) error {
-		snap = s.Snapshot() // a holds the turn; b waits for it
+	var a, b *Task
+	s.Go(func(ctx context.Context) error {
+		// Both queued while this task holds the turn.
+		a = Spawn(func(ctx context.Context) error {
+			snap = s.Snapshot() // a holds the turn; b waits for it
+			return nil
+		})
+		b = Spawn(func(ctx context.Context) error { return nil })
+		JoinAll(time.Minute, a, b)
 		return nil
-	})
-	b := s.Go(func(ctx context.Context) error { return nil })
-	JoinAll(time.Minute, a, b)
+	}).Wait()
 	sa, _ := snap.Task(a.ID())
 	sb, _ := snap.Task(b.ID())
 	if sa.State != Holding || sb.State != Runnable {

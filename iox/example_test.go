@@ -74,17 +74,21 @@ func ExampleJoinAll() {
 func ExampleSleep() {
 	s := iox.New(iox.WithMode(iox.Cooperative))
 	defer s.Close()
-	a := s.Go(func(ctx context.Context) error {
-		fmt.Println("a: sleeps, giving up the turn")
-		iox.Sleep(10 * time.Millisecond)
-		fmt.Println("a: awake")
+	// A task that holds the turn queues both, so they start in this order.
+	s.Go(func(ctx context.Context) error {
+		a := iox.Spawn(func(ctx context.Context) error {
+			fmt.Println("a: sleeps, giving up the turn")
+			iox.Sleep(10 * time.Millisecond)
+			fmt.Println("a: awake")
+			return nil
+		})
+		b := iox.Spawn(func(ctx context.Context) error {
+			fmt.Println("b: runs while a sleeps")
+			return nil
+		})
+		iox.JoinAll(time.Second, a, b)
 		return nil
-	})
-	b := s.Go(func(ctx context.Context) error {
-		fmt.Println("b: runs while a sleeps")
-		return nil
-	})
-	iox.JoinAll(time.Second, a, b)
+	}).Wait()
 	// Output:
 	// a: sleeps, giving up the turn
 	// b: runs while a sleeps
@@ -98,18 +102,23 @@ func Example_cooperative() {
 	s := iox.New(iox.WithMode(iox.Cooperative))
 	defer s.Close()
 	counter := 0
-	var tasks []*iox.Task
-	for _, name := range []string{"a", "b"} {
-		tasks = append(tasks, s.Go(func(ctx context.Context) error {
-			for i := range 3 {
-				counter++ // no mutex: only one task runs at a time
-				fmt.Println(name, i)
-				iox.Yield()
-			}
-			return nil
-		}))
-	}
-	iox.JoinAll(time.Second, tasks...)
+	s.Go(func(ctx context.Context) error {
+		var tasks []*iox.Task
+		for _, name := range []string{"a", "b"} {
+			// Spawned while this task holds the turn: both wait for it,
+			// in this order.
+			tasks = append(tasks, iox.Spawn(func(ctx context.Context) error {
+				for i := range 3 {
+					counter++ // no mutex: only one task runs at a time
+					fmt.Println(name, i)
+					iox.Yield()
+				}
+				return nil
+			}))
+		}
+		iox.JoinAll(time.Second, tasks...)
+		return nil
+	}).Wait()
 	fmt.Println("counter:", counter)
 	// Output:
 	// a 0
