@@ -13,11 +13,25 @@ import (
 
 // Each call is reported with the remote address and the bytes it moved.
 func TestEventsCarryAddressAndBytes(t *testing.T) {
-	addr := echoServer(t)
 	log := &eventlog.Log{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
-	err := s.Go(func(ctx context.Context) error {
+	l, err := Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	addr := l.Addr().String()
+	server := s.Go(func(ctx context.Context) error { // one accept, then echo
+		c, err := l.Accept()
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		_, err = io.Copy(c, c)
+		return err
+	})
+	client := s.Go(func(ctx context.Context) error {
 		c, err := Dial("tcp", addr)
 		if err != nil {
 			return err
@@ -28,24 +42,33 @@ func TestEventsCarryAddressAndBytes(t *testing.T) {
 		}
 		_, err = io.ReadFull(c, make([]byte, 5))
 		return err
-	}).Wait()
-	if err != nil {
+	})
+	if err := client.Wait(); err != nil {
 		t.Fatal(err)
+	}
+	if err := server.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if dials, accepts := log.Of(iox.OpDial), log.Of(iox.OpAccept); len(dials) != 1 || len(accepts) != 1 || accepts[0].Target != addr {
+		t.Fatalf("%d dial and %d accept events (%+v), want one each, the accept on %s", len(dials), len(accepts), accepts, addr)
 	}
 	for _, tc := range []struct {
 		kind  iox.OpKind
 		bytes int
 	}{{iox.OpDial, 0}, {iox.OpWrite, 5}, {iox.OpRead, 5}} {
-		evs := log.Of(tc.kind)
-		if len(evs) == 0 {
-			t.Fatalf("no %v event", tc.kind)
-		}
-		total := 0
-		for _, e := range evs {
-			if e.Target != addr || e.Task == nil || e.Err != nil {
+		total, n := 0, 0
+		for _, e := range log.Of(tc.kind) {
+			if e.Task != client {
+				continue // the server's side
+			}
+			n++
+			if e.Target != addr || e.Err != nil {
 				t.Fatalf("%v event = %+v, want target %s", tc.kind, e, addr)
 			}
 			total += e.Bytes
+		}
+		if n == 0 {
+			t.Fatalf("no %v event of the client", tc.kind)
 		}
 		if total != tc.bytes {
 			t.Fatalf("%v events moved %d bytes, want %d", tc.kind, total, tc.bytes)
