@@ -1,0 +1,210 @@
+package patch
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+)
+
+// settle checks that the patched build compiles, with go list -export,
+// which compiles every package of it (the test variants too, for test)
+// without linking, into the go build cache that the build proper then
+// finds warm. A swapped package that does not compile is left as it was,
+// with the compiler's message as the reason; a package that is not
+// swapped but no longer compiles (it hands what a swapped import returns
+// to a package that wants the standard type) gets the swapped imports the
+// message names left instead; a start-up file coop added that does not
+// compile is taken out. Then it checks again, until the build compiles or
+// fails only where it failed before coop touched it: those failures are
+// the go command's to report.
+//
+// The verdicts are kept in the cache under a key made of everything they
+// depend on (the overlay, the go.mod and go.sum, the flags, the
+// environment, and the size and time of every file outside the module
+// cache), so that a second build of an unchanged program skips the check.
+func (s *state) settle(ctx context.Context) error {
+	var err error
+	if s.overlay, err = s.writeOverlay(); err != nil {
+		return err
+	}
+	key, err := s.settleKey()
+	if err != nil {
+		return err
+	}
+	if b, ok := s.cache.read("settled", key, ".json"); ok {
+		var rec settleRecord
+		if json.Unmarshal(b, &rec) == nil {
+			s.apply(rec)
+			s.overlay, err = s.writeOverlay()
+			return err
+		}
+	}
+	var rec settleRecord
+	for round := 0; ; round++ {
+		args := []string{"list", "-e", "-export", "-deps", "-json=ImportPath,Error,Export"}
+		if s.cfg.Command == "test" {
+			args = append(args, "-test")
+		}
+		args = append(append(append(args, "-overlay="+s.overlay), s.listFlags(s.finalMod)...), s.pkgArgs()...)
+		out, err := s.g.output(ctx, args...)
+		if err != nil {
+			return err
+		}
+		changed := false
+		err = decodeStream(out, func(p *listPackage) {
+			if p.Error != nil && s.judge(p, &rec) {
+				changed = true
+			}
+		})
+		if err != nil {
+			return err
+		}
+		if !changed {
+			break
+		}
+		if round > len(s.gr.units) {
+			return fmt.Errorf("coop: internal error: the compile check does not settle")
+		}
+		if s.overlay, err = s.writeOverlay(); err != nil {
+			return err
+		}
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	_, err = s.cache.put("settled", key, ".json", b)
+	return err
+}
+
+// settleRecord is what the compile check decided.
+type settleRecord struct {
+	Left     []leftRecord // packages left as they were, in the order it left them
+	NoInject []string     // packages whose start-up file was taken out
+}
+
+type leftRecord struct{ Path, Reason string }
+
+func (s *state) apply(rec settleRecord) {
+	for _, l := range rec.Left {
+		if u := s.gr.units[l.Path]; u != nil && u.verdict == vSwapped {
+			u.verdict, u.reason = vLeft, l.Reason
+		}
+	}
+	for _, p := range rec.NoInject {
+		delete(s.inject, p)
+	}
+}
+
+// judge acts on one package's error in the compile check and reports
+// whether it changed the build.
+func (s *state) judge(p *listPackage, rec *settleRecord) bool {
+	msg := p.Error.Err
+	path := basePath(p.ImportPath)
+	u := s.gr.units[path]
+	cycle := strings.Contains(msg, "import cycle not allowed")
+	if u == nil || !cycle && !strings.HasPrefix(msg, "# ") {
+		return false // not a compile error, or not of a package coop touched
+	}
+	leave := func(v *unit, reason string) {
+		v.verdict, v.reason = vLeft, reason
+		rec.Left = append(rec.Left, leftRecord{v.path, reason})
+	}
+	if _, ok := s.inject[path]; ok && isInjected(msg) {
+		delete(s.inject, path)
+		rec.NoInject = append(rec.NoInject, path)
+		fmt.Fprintf(s.cfg.Stderr, "coop: the start-up code coop adds to %s does not compile there, so it has none:\n%s\n", path, s.message(msg))
+		return true
+	}
+	if cycle {
+		changed := false
+		for _, sp := range p.Error.ImportStack {
+			if v := s.gr.units[basePath(sp)]; v != nil && v.verdict == vSwapped {
+				leave(v, "swapped, it would make an import cycle: "+strings.Join(p.Error.ImportStack, " -> "))
+				changed = true
+			}
+		}
+		return changed
+	}
+	if u.verdict == vSwapped {
+		leave(u, "does not compile swapped: "+s.message(msg))
+		return true
+	}
+	// u was not swapped, yet no longer compiles: what a swapped import
+	// gives it is a drop-in's type where it wants the standard one.
+	var swapped, named []*unit
+	for _, imp := range u.imports {
+		if v := s.gr.units[imp]; v != nil && v.verdict == vSwapped {
+			swapped = append(swapped, v)
+			if strings.Contains(msg, v.name+".") {
+				named = append(named, v)
+			}
+		}
+	}
+	if len(named) > 0 {
+		swapped = named
+	}
+	for _, v := range swapped {
+		leave(v, fmt.Sprintf("%s, which is %s, does not compile with it swapped: %s", u.path, u.verdict, s.message(msg)))
+	}
+	return len(swapped) > 0
+}
+
+// message returns a compiler message without its "# package" line, its
+// paths in mirrors written as module@version/file, at most ten lines.
+func (s *state) message(msg string) string {
+	lines := strings.Split(strings.TrimSpace(msg), "\n")
+	if len(lines) > 0 && strings.HasPrefix(lines[0], "# ") {
+		lines = lines[1:]
+	}
+	if len(lines) > 10 {
+		lines = append(lines[:10], "...")
+	}
+	out := strings.Join(lines, "\n")
+	for root, mod := range s.mirrorOf {
+		out = strings.ReplaceAll(out, root, mod)
+	}
+	return out
+}
+
+// pkgArgs returns the packages to build: those given, and for go run of
+// .go files, the file coop added to them.
+func (s *state) pkgArgs() []string {
+	out := slices.Clone(s.ga.pkgs)
+	if s.cfg.Command == "run" && slices.ContainsFunc(out, func(p string) bool { return strings.HasSuffix(p, ".go") }) {
+		for _, f := range s.inject {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// settleKey returns the key of the compile check's verdicts.
+func (s *state) settleKey() (string, error) {
+	overlay, err := os.ReadFile(s.overlay)
+	if err != nil {
+		return "", err
+	}
+	mod, _ := os.ReadFile(s.finalMod)
+	sum, _ := os.ReadFile(sumPath(s.finalMod))
+	env, _ := json.Marshal(s.env)
+	parts := []string{"settle-v1", s.cfg.Command, string(overlay), string(mod), string(sum), string(env),
+		strings.Join(s.ga.build, "\x00"), strings.Join(s.pkgArgs(), "\x00"), s.g.dir}
+	for _, path := range s.gr.order {
+		u := s.gr.units[path]
+		if u.std || u.module == nil || s.inModCache(u.module.Dir) {
+			continue
+		}
+		for _, f := range u.files {
+			fi, err := os.Stat(f)
+			if err != nil {
+				return "", err
+			}
+			parts = append(parts, fmt.Sprintf("%s %d %d", f, fi.Size(), fi.ModTime().UnixNano()))
+		}
+	}
+	return hashKey(parts...), nil
+}
