@@ -96,6 +96,7 @@ type state struct {
 	mirrorOf map[string]string // mirror → module@version, for messages
 	inject   map[string]string // unit path → the path of the file added to it
 	overlay  string
+	shown    map[string]string // a file in the overlay → how messages name it
 }
 
 func newState(ctx context.Context, cfg Config) (*state, error) {
@@ -121,12 +122,10 @@ func newState(ctx context.Context, cfg Config) (*state, error) {
 		ga.pkgs = []string{"."}
 	}
 	dir := cfg.Dir
-	if ga.dir != "" {
-		if filepath.IsAbs(ga.dir) || dir == "" {
-			dir = filepath.Join(dir, ga.dir)
-		} else {
-			dir = filepath.Join(dir, ga.dir)
-		}
+	if filepath.IsAbs(ga.dir) {
+		dir = ga.dir
+	} else if ga.dir != "" {
+		dir = filepath.Join(dir, ga.dir)
 	}
 	s := &state{cfg: cfg, ga: ga, g: &goRunner{dir: dir, env: cfg.Env}}
 	if cfg.Trace {
@@ -490,6 +489,7 @@ func (s *state) swapKey() []string {
 // returns its path.
 func (s *state) writeOverlay() (string, error) {
 	replace := map[string]string{}
+	s.shown = map[string]string{}
 	for _, path := range s.gr.order {
 		u := s.gr.units[path]
 		files, err := s.overlayOf(u)
@@ -503,6 +503,7 @@ func (s *state) writeOverlay() (string, error) {
 				return "", err
 			}
 			replace[target] = p
+			s.shown[p] = s.show(target)
 		}
 	}
 	data, err := json.MarshalIndent(struct{ Replace map[string]string }{replace}, "", "\t")
@@ -510,6 +511,25 @@ func (s *state) writeOverlay() (string, error) {
 		return "", err
 	}
 	return s.cache.put("overlay", hashKey("overlay", string(data)), ".json", data)
+}
+
+// show returns how messages name file, a file of the build: relative to
+// the directory coop runs in if it is below it, as module@version/file if
+// it is in a mirror.
+func (s *state) show(file string) string {
+	for root, mod := range s.mirrorOf {
+		if rel, err := filepath.Rel(root, file); err == nil && !strings.HasPrefix(rel, "..") {
+			return mod + "/" + filepath.ToSlash(rel)
+		}
+	}
+	dir, err := filepath.Abs(s.g.dir)
+	if err != nil {
+		return file
+	}
+	if rel, err := filepath.Rel(dir, file); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return file
 }
 
 // build returns the prepared build.

@@ -164,6 +164,9 @@ func (s *state) message(msg string) string {
 		lines = append(lines[:10], "...")
 	}
 	out := strings.Join(lines, "\n")
+	for stored, shown := range s.shown {
+		out = strings.ReplaceAll(out, stored, shown)
+	}
 	for root, mod := range s.mirrorOf {
 		out = strings.ReplaceAll(out, root, mod)
 	}
