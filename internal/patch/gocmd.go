@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 )
 
 // goRunner runs the go command for one patched build.
@@ -17,6 +18,8 @@ type goRunner struct {
 	dir   string    // where it runs; "" for the current directory
 	env   []string  // its environment; nil for os.Environ()
 	trace io.Writer // if not nil, each command line is printed here
+
+	mu sync.Mutex // for trace: two go lists run at once
 }
 
 // command returns the go command with args, ready to run.
@@ -25,7 +28,9 @@ func (g *goRunner) command(ctx context.Context, args ...string) *exec.Cmd {
 	cmd.Dir = g.dir
 	cmd.Env = g.env
 	if g.trace != nil {
+		g.mu.Lock()
 		fmt.Fprintf(g.trace, "coop: go %s\n", strings.Join(args, " "))
+		g.mu.Unlock()
 	}
 	return cmd
 }

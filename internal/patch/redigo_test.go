@@ -33,9 +33,8 @@ func TestRedigoBlockedCallKilled(t *testing.T) {
 	before := treeDigest(t, dir)
 
 	stdout, stderr := newLines(), newLines()
-	var report bytes.Buffer
 	cfg := testConfig(t, dir, "run", nil, nil, ".", addr)
-	cfg.Stdout, cfg.Stderr = stdout, io.MultiWriter(stderr, &report)
+	cfg.Stdout, cfg.Stderr = stdout, stderr
 	cfg.Report = true
 	cfg.Env = append(cfg.Env, "COOP_CONTROL=127.0.0.1:0")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -57,13 +56,13 @@ func TestRedigoBlockedCallKilled(t *testing.T) {
 
 	control, ok := stderr.waitFor("coop: control at ")
 	if !ok {
-		t.Fatalf("the program printed no control address; coop said:\n%s", &report)
+		t.Fatalf("the program printed no control address; coop said:\n%s", stderr.all())
 	}
 	control = strings.TrimPrefix(control, "coop: control at ")
 	if line, ok := stdout.waitFor("waiting"); !ok {
 		t.Fatalf("the program did not get to BLPOP: %q", line)
 	}
-	if v := mustVerdict(t, parseReport(report.String()), "github.com/gomodule/redigo/redis"); v.Verdict != "swapped" {
+	if v := mustVerdict(t, parseReport(stderr.all()), "github.com/gomodule/redigo/redis"); v.Verdict != "swapped" {
 		t.Errorf("redigo is %s, want swapped", v.Verdict)
 	}
 

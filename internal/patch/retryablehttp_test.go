@@ -210,4 +210,3 @@ func reportOf(stderr string) string {
 	}
 	return b.String()
 }
-
