@@ -1,4 +1,3 @@
-// Command coop is the build-time monkey.patch_all(): see doc.go.
 package main
 
 import (

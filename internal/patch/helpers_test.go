@@ -15,7 +15,7 @@ import (
 
 // coopRoot is the checkout these tests run in, the coop module the
 // patched builds use unless COOP_TEST_MODULE names another checkout.
-func coopRoot(t *testing.T) string {
+func coopRoot(t testing.TB) string {
 	t.Helper()
 	if dir := os.Getenv("COOP_TEST_MODULE"); dir != "" {
 		return dir
@@ -65,7 +65,7 @@ func testConfig(t *testing.T, dir, cmd string, out, errs *bytes.Buffer, args ...
 }
 
 // copyTree copies the files under src to dst, writable.
-func copyTree(t *testing.T, src, dst string) {
+func copyTree(t testing.TB, src, dst string) {
 	t.Helper()
 	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -140,7 +140,7 @@ func cacheEntries(t *testing.T, cache, kind string) []string {
 	return out
 }
 
-func readFile(t *testing.T, path string) string {
+func readFile(t testing.TB, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -149,7 +149,7 @@ func readFile(t *testing.T, path string) string {
 	return string(b)
 }
 
-func writeFile(t *testing.T, path, content string) {
+func writeFile(t testing.TB, path, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)

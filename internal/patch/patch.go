@@ -168,6 +168,7 @@ func (s *state) plan(ctx context.Context) error {
 	if s.mod, err = planCoop(ctx, s.g, gomod, s.cfg.Source); err != nil {
 		return err
 	}
+	s.notVendored(gomod)
 	if s.baseMod, err = s.writeMod(ctx, nil); err != nil {
 		return err
 	}
@@ -199,6 +200,27 @@ func (s *state) plan(ctx context.Context) error {
 	}
 	s.planInjections()
 	return nil
+}
+
+// notVendored makes the build use the module cache if the module vendors
+// its dependencies and nothing asks for vendoring: the patched build's
+// go.mod differs from vendor/modules.txt, and its mirrors are not in
+// vendor/, which the go command would otherwise refuse as inconsistent.
+func (s *state) notVendored(gomod string) {
+	if _, err := os.Stat(filepath.Join(filepath.Dir(gomod), "vendor", "modules.txt")); err != nil {
+		return
+	}
+	for _, f := range s.ga.build {
+		if strings.HasPrefix(f, "-mod=") {
+			return
+		}
+	}
+	if strings.Contains(s.env.GOFLAGS, "-mod=") {
+		return
+	}
+	s.ga.build = append(s.ga.build, "-mod=mod")
+	s.ga.flags = append(s.ga.flags, "-mod=mod")
+	fmt.Fprintln(s.cfg.Stderr, "coop: the module vendors its dependencies: the patched build uses the module cache instead (-mod=mod)")
 }
 
 // writeMod writes the go.mod of the patched build, with extra edits, into
