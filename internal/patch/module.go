@@ -44,16 +44,6 @@ func ParseSource(s string) (Source, error) {
 	return Source{Dir: dir}, nil
 }
 
-func (s Source) String() string {
-	switch {
-	case s.Dir != "":
-		return s.Dir
-	case s.Version != "":
-		return CoopModule + "@" + s.Version
-	}
-	return "(the module's own)"
-}
-
 // checkCoopDir reports an error unless dir holds coop's go.mod.
 func checkCoopDir(dir string) error {
 	b, err := os.ReadFile(filepath.Join(dir, "go.mod"))

@@ -268,7 +268,7 @@ func (s *state) chooseSwaps() (Swaps, error) {
 		if s.coop.has[x.Coop] {
 			sw[x.Std] = x
 		} else if !x.Optional {
-			return nil, fmt.Errorf("coop: the coop module in use (%s) has no package %s", s.mod.coopDir, x.Coop)
+			return nil, fmt.Errorf("coop: the coop module this build uses has no package %s: is it older than this coop command?", x.Coop)
 		}
 	}
 	if s.cfg.Swap == nil {
@@ -440,63 +440,72 @@ func (s *state) planInjections() {
 	}
 }
 
+// An overlayFile is the content of one file in the overlay, and where the
+// cache keeps it if it is there already.
+type overlayFile struct {
+	data   []byte
+	stored string
+}
+
 // overlayOf returns the overlay entries of u as its verdict and injection
-// now stand: target path → content.
-func (s *state) overlayOf(u *unit) (map[string][]byte, error) {
+// now stand, by target path.
+func (s *state) overlayOf(u *unit) (map[string]overlayFile, error) {
 	inj, injected := s.inject[u.path]
 	if u.verdict != vSwapped && !injected {
 		return nil, nil
 	}
-	out := map[string][]byte{}
+	out := map[string]overlayFile{}
 	renamed := false
 	for _, f := range u.files {
 		src, err := os.ReadFile(f)
 		if err != nil {
 			return nil, err
 		}
-		b, changed := src, false
+		file := overlayFile{data: src}
+		changed := false
 		if u.verdict == vSwapped {
-			if b, changed, err = s.rewrite(f, src); err != nil {
+			if file, changed, err = s.rewrite(f, src); err != nil {
 				continue // it does not parse: the go command will say so
 			}
 		}
 		if injected && s.cfg.Command != "test" && !renamed && !strings.HasSuffix(f, "_test.go") {
-			var ok bool
-			if b, ok, err = renameMain(f, b, userMainName); err == nil && ok {
+			if b, ok, err := renameMain(f, file.data, userMainName); err == nil && ok {
+				file = overlayFile{data: b}
 				renamed, changed = true, true
 			}
 		}
 		if changed {
-			out[s.target(u, f)] = b
+			out[s.target(u, f)] = file
 		}
 	}
 	if injected {
 		if s.cfg.Command == "test" {
-			out[inj] = render(testTemplate, u.name)
+			out[inj] = overlayFile{data: render(testTemplate, u.name)}
 		} else if renamed {
-			out[inj] = render(mainTemplate, "main")
+			out[inj] = overlayFile{data: render(mainTemplate, "main")}
 		}
 	}
 	return out, nil
 }
 
-// rewrite returns the rewritten src of file, from the cache if it has it.
-func (s *state) rewrite(file string, src []byte) ([]byte, bool, error) {
+// rewrite returns src, the content of file, rewritten, and whether the
+// rewrite changed it. The cache keeps rewritten files by the hash of the
+// original and the swaps, so that an unchanged file is not rewritten again.
+func (s *state) rewrite(file string, src []byte) (overlayFile, bool, error) {
 	key := hashKey("rewrite-v1", strings.Join(s.swapKey(), ","), string(src))
-	if b, ok := s.cache.read("files", key, ".go"); ok {
-		return b, true, nil
+	if p, ok := s.cache.lookup("files", key, ".go"); ok {
+		b, err := os.ReadFile(p)
+		return overlayFile{data: b, stored: p}, true, err
 	}
 	b, swapped, err := RewriteImports(file, src, s.swaps)
+	if err != nil || len(swapped) == 0 {
+		return overlayFile{data: src}, false, err
+	}
+	p, err := s.cache.put("files", key, ".go", b)
 	if err != nil {
-		return src, false, err
+		return overlayFile{}, false, err
 	}
-	if len(swapped) == 0 {
-		return src, false, nil
-	}
-	if _, err := s.cache.put("files", key, ".go", b); err != nil {
-		return nil, false, err
-	}
-	return b, true, nil
+	return overlayFile{data: b, stored: p}, true, nil
 }
 
 func (s *state) swapKey() []string {
@@ -518,11 +527,12 @@ func (s *state) writeOverlay() (string, error) {
 		if err != nil {
 			return "", err
 		}
-		for target, b := range files {
-			key := hashKey("file", string(b))
-			p, err := s.cache.put("files", key, filepath.Ext(target), b)
-			if err != nil {
-				return "", err
+		for target, file := range files {
+			p := file.stored
+			if p == "" {
+				if p, err = s.cache.put("files", hashKey("file", string(file.data)), filepath.Ext(target), file.data); err != nil {
+					return "", err
+				}
 			}
 			replace[target] = p
 			s.shown[p] = s.show(target)

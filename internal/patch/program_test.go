@@ -140,8 +140,8 @@ func TestSecondBuildReusesEverything(t *testing.T) {
 			added = append(added, f)
 		}
 	}
-	// main.go once rewritten, keyed by the original, and stored by its content.
+	// main.go rewritten, and then with its main renamed (it is package main's).
 	if len(added) != 2 {
-		t.Errorf("after one file changed, the build wrote %d files, want 2 (that file): %v", len(added), added)
+		t.Errorf("after one file changed, the build wrote %d files, want 2 (that file, its imports swapped, then its main renamed): %v", len(added), added)
 	}
 }
