@@ -43,7 +43,7 @@ var (
 
 // testCache returns a coop cache that the tests of this run share, so
 // that they find each other's mirrors and rewritten files.
-func testCache(t *testing.T) string {
+func testCache(t testing.TB) string {
 	sharedCacheOnce.Do(func() {
 		d, err := os.MkdirTemp("", "coop-patch-test-")
 		if err != nil {
@@ -56,7 +56,7 @@ func testCache(t *testing.T) string {
 
 // testConfig returns the Config of a patched cmd in dir with args, on
 // the shared cache, its output in out and errs.
-func testConfig(t *testing.T, dir, cmd string, out, errs *bytes.Buffer, args ...string) Config {
+func testConfig(t testing.TB, dir, cmd string, out, errs *bytes.Buffer, args ...string) Config {
 	return Config{
 		Command: cmd, Args: args, Dir: dir, Env: testEnv(),
 		Stdout: out, Stderr: errs,

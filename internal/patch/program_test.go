@@ -145,3 +145,20 @@ func TestSecondBuildReusesEverything(t *testing.T) {
 		t.Errorf("after one file changed, the build wrote %d files, want 2 (that file, its imports swapped, then its main renamed): %v", len(added), added)
 	}
 }
+
+// TestBrokenProgram builds a program with an error of its own: the
+// compile check ends, and the go command reports the error.
+func TestBrokenProgram(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, dir+"/go.mod", "module example.com/broken\n\ngo 1.25\n")
+	writeFile(t, dir+"/main.go", "package main\n\nimport \"net\"\n\nvar n int = \"one\"\n\nfunc main() { _, _ = net.Dial(\"tcp\", \"x\") }\n")
+	var out, errs bytes.Buffer
+	code, err := Run(context.Background(), testConfig(t, dir, "build", &out, &errs, "-o", t.TempDir(), "."))
+	if err != nil || code == 0 {
+		t.Fatalf("coop build of a broken program = %d, %v, want the go command's failure", code, err)
+	}
+	if !strings.Contains(errs.String(), `main.go:5:13: cannot use "one" (untyped string constant) as int value in variable declaration`) {
+		t.Errorf("the go command's error is not in coop's output:\n%s", &errs)
+	}
+}

@@ -13,13 +13,15 @@ import (
 // which compiles every package of it (the test variants too, for test)
 // without linking, into the go build cache that the build proper then
 // finds warm. A swapped package that does not compile is left as it was,
-// with the compiler's message as the reason; a package that is not
-// swapped but no longer compiles (it hands what a swapped import returns
-// to a package that wants the standard type) gets the swapped imports the
-// message names left instead; a start-up file coop added that does not
-// compile is taken out. Then it checks again, until the build compiles or
-// fails only where it failed before coop touched it: those failures are
-// the go command's to report.
+// with the compiler's message as the reason. A package that is not
+// swapped but no longer compiles, with a message that names a drop-in's
+// type (it hands what a swapped import returns to code that wants the
+// standard type), gets the swapped imports the message names left instead
+// (every swapped import, if it names none); a message that names no
+// drop-in is the package's own error. A start-up file coop added that
+// does not compile is taken out. Then it checks again, until the build
+// compiles or fails only with errors of the program's own, which are the
+// go command's to report.
 //
 // The verdicts are kept in the cache under a key made of everything they
 // depend on (the overlay, the go.mod and go.sum, the flags, the
@@ -133,8 +135,13 @@ func (s *state) judge(p *listPackage, rec *settleRecord) bool {
 		leave(u, "does not compile swapped: "+s.message(msg))
 		return true
 	}
-	// u was not swapped, yet no longer compiles: what a swapped import
-	// gives it is a drop-in's type where it wants the standard one.
+	// u was not swapped, yet no longer compiles. If the message names a
+	// drop-in's type, a swapped import gives u one where u wants the
+	// standard type: leave that import (those the message names, or every
+	// swapped one). Otherwise the error is u's own.
+	if !s.namesDropIn(msg) {
+		return false
+	}
 	var swapped, named []*unit
 	for _, imp := range u.imports {
 		if v := s.gr.units[imp]; v != nil && v.verdict == vSwapped {
@@ -151,6 +158,17 @@ func (s *state) judge(p *listPackage, rec *settleRecord) bool {
 		leave(v, fmt.Sprintf("%s, which is %s, does not compile with it swapped: %s", u.path, u.verdict, s.message(msg)))
 	}
 	return len(swapped) > 0
+}
+
+// namesDropIn reports whether a compiler message names a type of one of
+// the drop-ins ("*httpx.Transport", "*netx.TCPConn").
+func (s *state) namesDropIn(msg string) bool {
+	for _, sw := range s.swaps {
+		if strings.Contains(msg, sw.Coop[strings.LastIndex(sw.Coop, "/")+1:]+".") {
+			return true
+		}
+	}
+	return false
 }
 
 // message returns a compiler message without its "# package" line, its
