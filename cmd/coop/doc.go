@@ -85,7 +85,9 @@ the overlay only) whose main, before the program's (renamed coop_main):
 
 In a test binary, a file added to each package under test calls
 PatchDefault before the tests run. COOP_NOPATCH=1 in the environment turns
-all of this off at run time (the imports stay swapped).
+all of this off at run time (the imports stay swapped); a program that
+needs its main on the main thread (runtime.LockOSThread in an init, as
+graphics programs do) needs it.
 
 COOP_CONTROL=ADDR makes a program built by coop serve a small control
 endpoint on ADDR (127.0.0.1:0 picks a free port; the address is printed
