@@ -155,9 +155,10 @@ coop vet runs coop's analyzer, standalone or as go vet's tool:
 	go vet -vettool=$(which coop) ./...
 
 It reports, with suggested fixes (-fix applies them, -diff shows them):
-imports of net, time and net/http in packages that use coop (or that
--swapped names); http.Clients with a nil Transport and net/http
-Transports there; raw channel receives and sends, selects, ranges over
+imports of net, time and net/http in packages meant to be swapped (with
+a file that swapped an import already, or that -swapped names), as a
+package swapped by hand whose every import was not; http.Clients with a
+nil Transport and net/http Transports there; raw channel receives and sends, selects, ranges over
 channels and sync lock, WaitGroup and Cond waits inside tasks of a
 Cooperative scheduler, where it can tell (a function given to Go of a
 scheduler made with iox.WithMode(iox.Cooperative), the tasks it spawns);

@@ -34,7 +34,7 @@ func (c *checker) checkImports() {
 				shown = spec.Name.Name + " " + text
 			}
 			c.report(spec, "import",
-				fmt.Sprintf("%q is imported in a package that uses coop: its blocking calls are invisible to the scheduler; import %s instead", p, shown),
+				fmt.Sprintf("%q is imported in a package meant to be swapped: its blocking calls are invisible to the scheduler; import %s instead", p, shown),
 				fix("Import "+sw.Coop+" instead", replace(spec.Path, text)))
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
@@ -24,7 +25,7 @@ import (
 
 // Analyzer is coop's analyzer. Its flags:
 //
-//	-swapped patterns   packages meant to be swapped (besides those that import coop)
+//	-swapped patterns   packages meant to be swapped, besides those with an import swapped
 //	-imports list       the standard packages whose imports are reported (default net,time,net/http)
 var Analyzer = &analysis.Analyzer{
 	Name: "coop",
@@ -33,8 +34,8 @@ var Analyzer = &analysis.Analyzer{
 The coop analyzer reports, each with a suggested fix where one is mechanical:
 
   - imports of net, time or net/http in a package meant to be swapped: one
-    that imports coop, or that -swapped names; fix: the coop drop-in, under
-    the same name;
+    with a file that swapped an import (http "github.com/coop-go/coop/httpx"),
+    or that -swapped names; fix: the coop drop-in, under the same name;
   - an http.Client with a nil Transport, which sends through net/http's
     DefaultTransport, and a net/http Transport, which dials with package
     net, in such a package; fix: httpx's;
@@ -58,7 +59,7 @@ var (
 )
 
 func init() {
-	Analyzer.Flags.Var(&swappedFlag, "swapped", "import path `patterns` of packages meant to be swapped, besides those that import coop")
+	Analyzer.Flags.Var(&swappedFlag, "swapped", "import path `patterns` of packages meant to be swapped, besides those with a file that swapped an import")
 	Analyzer.Flags.StringVar(&importsFlag, "imports", importsFlag, "the standard `packages` whose imports are reported in packages meant to be swapped")
 }
 
@@ -79,8 +80,8 @@ type checker struct {
 }
 
 func run(pass *analysis.Pass) (any, error) {
-	if strings.HasPrefix(pass.Pkg.Path(), coopPath+"/") || pass.Pkg.Path() == coopPath {
-		return nil, nil // coop's own code imports net on purpose
+	if isCoopItself(pass.Pkg.Path()) {
+		return nil, nil // the drop-ins import what they replace, on purpose
 	}
 	c := &checker{pass: pass, reported: map[token.Pos]bool{}, coop: map[types.Object]bool{}, funcs: map[types.Object]*ast.FuncDecl{}}
 	c.swapped = meantToBeSwapped(pass)
@@ -104,15 +105,40 @@ func run(pass *analysis.Pass) (any, error) {
 	return nil, nil
 }
 
-// meantToBeSwapped reports whether the package imports coop, or -swapped
-// names it.
+// isCoopItself reports whether path is one of coop's packages that
+// implement the drop-ins and the scheduler (not its examples or commands).
+func isCoopItself(path string) bool {
+	if path == ioxPath || strings.HasPrefix(path, coopPath+"/internal/") || strings.HasPrefix(path, ioxPath+"/") {
+		return true
+	}
+	for _, sw := range patch.Table {
+		if path == sw.Coop || strings.HasPrefix(path, sw.Coop+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// meantToBeSwapped reports whether the package is meant to be swapped:
+// -swapped names it, or one of its files imports a drop-in under the
+// standard package's name (http "github.com/coop-go/coop/httpx"), as
+// swapping an import does. A package that only uses iox, or calls
+// httpx.PatchDefault and keeps net/http on purpose, is not.
 func meantToBeSwapped(pass *analysis.Pass) bool {
 	if _, ok := swappedFlag.Match(pass.Pkg.Path()); ok {
 		return true
 	}
-	for _, imp := range pass.Pkg.Imports() {
-		if strings.HasPrefix(imp.Path(), coopPath+"/") {
-			return true
+	for _, f := range pass.Files {
+		for _, spec := range f.Imports {
+			p, err := strconv.Unquote(spec.Path.Value)
+			if err != nil || spec.Name == nil {
+				continue
+			}
+			for _, sw := range patch.Table {
+				if p == sw.Coop && spec.Name.Name == sw.Name {
+					return true
+				}
+			}
 		}
 	}
 	return false

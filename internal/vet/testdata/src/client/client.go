@@ -3,7 +3,7 @@
 package client
 
 import (
-	nethttp "net/http" // want `"net/http" is imported in a package that uses coop`
+	nethttp "net/http" // want `"net/http" is imported in a package meant to be swapped`
 
 	http "github.com/coop-go/coop/httpx"
 	time "github.com/coop-go/coop/iox/timex"

@@ -6,7 +6,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"time" // want `"time" is imported in a package that uses coop`
+	"time" // iox's users may keep package time: this package is not meant to be swapped
 
 	"github.com/coop-go/coop/iox"
 )

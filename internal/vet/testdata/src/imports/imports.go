@@ -1,18 +1,16 @@
-// Package imports uses coop, yet still imports what coop has drop-ins for.
+// Package imports has swapped one import (swapped.go), yet still imports
+// what coop has drop-ins for.
 package imports
 
 import (
 	"fmt"
-	"net"              // want `"net" is imported in a package that uses coop: its blocking calls are invisible to the scheduler; import net "github.com/coop-go/coop/netx" instead`
+	"net"              // want `"net" is imported in a package meant to be swapped: its blocking calls are invisible to the scheduler; import net "github.com/coop-go/coop/netx" instead`
 	_ "net"            // a blank import is there for side effects: not reported
-	stdhttp "net/http" // want `"net/http" is imported in a package that uses coop: .*; import stdhttp "github.com/coop-go/coop/httpx" instead`
-	"time"             // want `"time" is imported in a package that uses coop`
-
-	"github.com/coop-go/coop/iox"
+	stdhttp "net/http" // want `"net/http" is imported in a package meant to be swapped: .*; import stdhttp "github.com/coop-go/coop/httpx" instead`
+	"time"             // want `"time" is imported in a package meant to be swapped`
 )
 
 func Fetch(addr string) error {
-	iox.Yield()
 	time.Sleep(time.Millisecond)
 	if _, err := net.Dial("tcp", addr); err != nil {
 		return err
