@@ -1,6 +1,7 @@
 package patch
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -16,14 +17,19 @@ import (
 // go run does, through the -exec program if one was given) with the
 // arguments and the standard streams of Config, and returns its exit
 // code.
+//
+// When the verdicts are a guess (see Prepare), go build runs with its
+// standard error held back: if it fails in a package coop swapped, or
+// with a message that names a drop-in or a file coop added, the compile
+// check runs and the build again; otherwise its output is passed on.
 func (b *Build) Exec(ctx context.Context) (int, error) {
-	base := []string{"-overlay=" + b.Overlay, "-modfile=" + b.Modfile}
-	pkgs := append(slices.Clone(b.ga.pkgs), b.files...)
 	switch b.cfg.Command {
 	case "build":
-		return b.goCommand(ctx, append(append(append([]string{"build"}, base...), b.ga.flags...), pkgs...))
+		return b.compile(ctx, func() []string {
+			return append(append(append([]string{"build"}, b.base()...), b.ga.flags...), b.pkgs()...)
+		})
 	case "test":
-		args := append(append(append([]string{"test"}, base...), b.ga.flags...), pkgs...)
+		args := append(append(append([]string{"test"}, b.base()...), b.ga.flags...), b.pkgs()...)
 		return b.goCommand(ctx, append(args, b.ga.rest...))
 	}
 	tmp, err := os.MkdirTemp("", "coop-run-")
@@ -41,8 +47,10 @@ func (b *Build) Exec(ctx context.Context) (int, error) {
 		flags = append(flags, f)
 	}
 	prog := filepath.Join(tmp, programName(b.ga.pkgs))
-	args := append(append(append([]string{"build"}, base...), flags...), "-o", prog)
-	if code, err := b.goCommand(ctx, append(args, pkgs...)); code != 0 || err != nil {
+	code, err := b.compile(ctx, func() []string {
+		return append(append(append(append([]string{"build"}, b.base()...), flags...), "-o", prog), b.pkgs()...)
+	})
+	if code != 0 || err != nil {
 		return code, err
 	}
 	argv := append([]string{prog}, b.ga.rest...)
@@ -54,6 +62,48 @@ func (b *Build) Exec(ctx context.Context) (int, error) {
 	return b.wait(cmd)
 }
 
+// base returns the flags every go command of the build gets.
+func (b *Build) base() []string {
+	return []string{"-overlay=" + b.Overlay, "-modfile=" + b.Modfile}
+}
+
+// pkgs returns the packages to build.
+func (b *Build) pkgs() []string {
+	return append(slices.Clone(b.ga.pkgs), b.files...)
+}
+
+// compile runs go build with the arguments args returns, as Exec says.
+func (b *Build) compile(ctx context.Context, args func() []string) (int, error) {
+	s := b.s
+	if !s.optimistic {
+		return b.goCommand(ctx, args())
+	}
+	s.optimistic = false
+	var stderr bytes.Buffer
+	cmd := b.g.command(ctx, args()...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = b.cfg.Stdin, b.cfg.Stdout, &stderr
+	code, err := exitCode(cmd.Run())
+	if code == 0 && err == nil {
+		b.cfg.Stderr.Write(stderr.Bytes())
+		return 0, s.keep()
+	}
+	if err != nil || !s.mayBeCoops(stderr.String()) {
+		b.cfg.Stderr.Write(stderr.Bytes())
+		return code, err
+	}
+	was := b.Report
+	if err := s.check(ctx); err != nil {
+		return 2, err
+	}
+	*b = *s.build()
+	for _, v := range b.Report {
+		if old, ok := was.Find(v.Path); v.Verdict == "left" && ok && old.Verdict != "left" && !strings.HasPrefix(v.Reason, coopDepReason) {
+			Report{v}.WriteLeft(b.cfg.Stderr)
+		}
+	}
+	return b.goCommand(ctx, args())
+}
+
 // goCommand runs the go command with the standard streams of Config.
 func (b *Build) goCommand(ctx context.Context, args []string) (int, error) {
 	return b.wait(b.g.command(ctx, args...))
@@ -63,7 +113,12 @@ func (b *Build) goCommand(ctx context.Context, args []string) (int, error) {
 // code.
 func (b *Build) wait(cmd *exec.Cmd) (int, error) {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = b.cfg.Stdin, b.cfg.Stdout, b.cfg.Stderr
-	err := cmd.Run()
+	return exitCode(cmd.Run())
+}
+
+// exitCode returns the exit code of a command that ended with err, and
+// err if it did not run at all.
+func exitCode(err error) (int, error) {
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		if code := ee.ExitCode(); code > 0 {
@@ -75,6 +130,23 @@ func (b *Build) wait(cmd *exec.Cmd) (int, error) {
 		return 1, err
 	}
 	return 0, nil
+}
+
+// mayBeCoops reports whether go build's standard error shows a failure
+// coop may have caused: an error in a package coop swapped or added a
+// file to, one that names a drop-in, or an import cycle.
+func (s *state) mayBeCoops(stderr string) bool {
+	if strings.Contains(stderr, "import cycle not allowed") || isInjected(stderr) {
+		return true
+	}
+	for _, block := range strings.Split("\n"+stderr, "\n# ")[1:] {
+		path, msg, _ := strings.Cut(block, "\n")
+		u := s.gr.units[basePath(strings.TrimSpace(path))]
+		if u != nil && u.verdict == vSwapped || s.namesDropIn(msg) {
+			return true
+		}
+	}
+	return false
 }
 
 // programName returns the name go run gives the program of pkgs.

@@ -42,6 +42,7 @@ type Build struct {
 	ga    goArgs
 	g     *goRunner
 	files []string // run with .go files: files coop added, to list with them
+	s     *state
 }
 
 // Run prepares the build cfg describes, prints its report to cfg.Stderr
@@ -63,7 +64,9 @@ func Run(ctx context.Context, cfg Config) (int, error) {
 // Prepare works out the patched build: it lists the build graph, decides
 // each package's verdict, writes the rewritten files, the overlay and the
 // go.mod, and checks that the patched build compiles, leaving as they
-// were the packages that do not.
+// were the packages that do not. For build and run, if the cache has the
+// program's verdicts from before an edit, they stand as a guess and the
+// check waits for Exec, which makes it only if the build fails.
 func Prepare(ctx context.Context, cfg Config) (*Build, error) {
 	s, err := newState(ctx, cfg)
 	if err != nil {
@@ -97,6 +100,11 @@ type state struct {
 	inject   map[string]string // unit path → the path of the file added to it
 	overlay  string
 	shown    map[string]string // a file in the overlay → how messages name it
+	noInject []string          // packages whose start-up file was taken out
+
+	settledKey string       // the key of the verdicts of this exact build
+	rec        settleRecord // the verdicts so far
+	optimistic bool         // build before any compile check: see settle
 }
 
 func newState(ctx context.Context, cfg Config) (*state, error) {
@@ -412,8 +420,8 @@ func (s *state) wantsInjection(u *unit) bool {
 		return false
 	}
 	if s.cfg.Command == "test" {
-		if u.name == "main" || strings.HasSuffix(u.name, "_test") {
-			return false
+		if strings.HasSuffix(u.name, "_test") {
+			return false // the file goes to the package itself
 		}
 		return slices.ContainsFunc(u.files, func(f string) bool { return strings.HasSuffix(f, "_test.go") })
 	}
@@ -566,7 +574,7 @@ func (s *state) show(file string) string {
 
 // build returns the prepared build.
 func (s *state) build() *Build {
-	b := &Build{Overlay: s.overlay, Modfile: s.finalMod, cfg: s.cfg, ga: s.ga, g: s.g}
+	b := &Build{Overlay: s.overlay, Modfile: s.finalMod, cfg: s.cfg, ga: s.ga, g: s.g, s: s}
 	for _, path := range s.gr.order {
 		u := s.gr.units[path]
 		b.Report = append(b.Report, Verdict{Path: u.path, Verdict: u.verdict.String(), Swapped: u.swapped, Reason: u.reason})

@@ -3,6 +3,7 @@ package patch
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -96,32 +97,50 @@ func TestOnlyAndSkip(t *testing.T) {
 	}
 }
 
-// TestSecondBuildReusesEverything prepares the build of a program three
-// times on a cache of its own: the second time, for the unchanged program,
-// coop makes no compile check and rewrites nothing; after one file
-// changes, the third rewrites that file alone. (That the go build cache
-// is reused is the go command's business: the overlay and the go.mod are
-// the same files, with the same contents, every time.)
+// TestSecondBuildReusesEverything builds a program four times on a cache
+// of its own. The second build, of the unchanged program, makes no
+// compile check and rewrites nothing. After one file changes, the third
+// rewrites that file alone, and builds at once on the last verdicts (one
+// package left), with no check. After an edit that makes the main package
+// fail to compile swapped, the fourth build fails, checks, leaves it, and
+// builds again. (That the go build cache is reused is the go command's
+// business: the overlay and the go.mod are the same files, with the same
+// contents, every time.)
 func TestSecondBuildReusesEverything(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	copyTree(t, "testdata/program", dir)
-	cache := t.TempDir()
-	build := func() (trace string, files []string) {
+	cache, bin := t.TempDir(), filepath.Join(t.TempDir(), "program")
+	build := func() (trace string, files []string, report Report) {
 		t.Helper()
 		var out, errs bytes.Buffer
-		cfg := testConfig(t, dir, "build", &out, &errs, ".")
-		cfg.Cache, cfg.Trace = cache, true
-		if _, err := Prepare(context.Background(), cfg); err != nil {
+		cfg := testConfig(t, dir, "build", &out, &errs, "-o", bin, ".")
+		cfg.Cache, cfg.Trace, cfg.Swap = cache, true, []string{"net", "time", "net/http"}
+		b, err := Prepare(context.Background(), cfg)
+		if err != nil {
 			t.Fatalf("coop build: %v\n%s", err, &errs)
 		}
-		return errs.String(), cacheEntries(t, cache, "files")
+		if code, err := b.Exec(context.Background()); err != nil || code != 0 {
+			t.Fatalf("coop build = %d, %v\n%s", code, err, &errs)
+		}
+		return errs.String(), cacheEntries(t, cache, "files"), b.Report
 	}
-	trace1, files1 := build()
+	left := func(r Report) (out []string) {
+		for _, v := range r {
+			if v.Verdict == "left" {
+				out = append(out, v.Path)
+			}
+		}
+		return out
+	}
+	trace1, files1, report1 := build()
 	if !strings.Contains(trace1, "list -e -export") {
 		t.Fatalf("the first build made no compile check:\n%s", trace1)
 	}
-	trace2, files2 := build()
+	if got := left(report1); !slices.Equal(got, []string{"example.com/legacy/dialer"}) {
+		t.Fatalf("the first build left %v, want example.com/legacy/dialer", got)
+	}
+	trace2, files2, _ := build()
 	if strings.Contains(trace2, "list -e -export") {
 		t.Errorf("the second build of an unchanged program checked again:\n%s", trace2)
 	}
@@ -129,10 +148,14 @@ func TestSecondBuildReusesEverything(t *testing.T) {
 		t.Errorf("the second build wrote files: %v, then %v", files1, files2)
 	}
 
-	writeFile(t, dir+"/main.go", strings.Replace(readFile(t, dir+"/main.go"), "conn %T", "the conn %T", 1))
-	trace3, files3 := build()
-	if !strings.Contains(trace3, "list -e -export") {
-		t.Errorf("the build after an edit did not check again")
+	main := filepath.Join(dir, "main.go")
+	writeFile(t, main, strings.Replace(readFile(t, main), "conn %T", "the conn %T", 1))
+	trace3, files3, report3 := build()
+	if strings.Contains(trace3, "list -e -export") {
+		t.Errorf("the build after an edit checked, though the last verdicts hold:\n%s", trace3)
+	}
+	if got := left(report3); !slices.Equal(got, []string{"example.com/legacy/dialer"}) {
+		t.Errorf("the build after an edit left %v, want example.com/legacy/dialer", got)
 	}
 	var added []string
 	for _, f := range files3 {
@@ -143,6 +166,19 @@ func TestSecondBuildReusesEverything(t *testing.T) {
 	// main.go rewritten, and then with its main renamed (it is package main's).
 	if len(added) != 2 {
 		t.Errorf("after one file changed, the build wrote %d files, want 2 (that file, its imports swapped, then its main renamed): %v", len(added), added)
+	}
+
+	src := strings.Replace(readFile(t, main), "import (", "import (\n\t\"crypto/tls\"", 1)
+	writeFile(t, main, src+"\nfunc dialTLS() { tls.DialWithDialer(&net.Dialer{}, \"tcp\", \"x\", nil) }\n")
+	trace4, _, report4 := build()
+	if !strings.Contains(trace4, "list -e -export") {
+		t.Errorf("the build after an edit that breaks the guess did not check:\n%s", trace4)
+	}
+	if got := left(report4); !slices.Equal(got, []string{"example.com/legacy/dialer", "example.com/program"}) {
+		t.Errorf("the last build left %v, want the dialer and the program", got)
+	}
+	if !strings.Contains(trace4, "coop: left example.com/program as it was: does not compile swapped: main.go:") {
+		t.Errorf("the last build did not say it left the program:\n%s", trace4)
 	}
 }
 

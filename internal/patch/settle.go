@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -23,28 +24,50 @@ import (
 // compiles or fails only with errors of the program's own, which are the
 // go command's to report.
 //
-// The verdicts are kept in the cache under a key made of everything they
-// depend on (the overlay, the go.mod and go.sum, the flags, the
-// environment, and the size and time of every file outside the module
-// cache), so that a second build of an unchanged program skips the check.
+// The verdicts are kept in the cache twice. Under a key made of
+// everything they depend on (the overlay, the go.mod and go.sum, the
+// flags, the environment, and the size and time of every file outside the
+// module cache), a second build of an unchanged program finds them and
+// makes no check. Under a key of the program alone (its directory, the
+// command, packages and flags, the swaps, -only and -skip, the coop
+// module), a build after
+// an edit finds the last verdicts, each with the fingerprint of the
+// package it left (its module version, or its files' sizes and times),
+// and takes those whose package is unchanged as a first guess. Then build
+// and run make no check at all: they build at once, and check only if the
+// build fails in a way coop may have caused (see Build.Exec); test checks,
+// from the guess.
 func (s *state) settle(ctx context.Context) error {
 	var err error
 	if s.overlay, err = s.writeOverlay(); err != nil {
 		return err
 	}
-	key, err := s.settleKey()
-	if err != nil {
+	if s.settledKey, err = s.settleKey(); err != nil {
 		return err
 	}
-	if b, ok := s.cache.read("settled", key, ".json"); ok {
-		var rec settleRecord
-		if json.Unmarshal(b, &rec) == nil {
-			s.apply(rec)
-			s.overlay, err = s.writeOverlay()
+	if rec, ok := s.readRecord("settled", s.settledKey); ok {
+		s.apply(rec, false)
+		s.rec = rec
+		s.overlay, err = s.writeOverlay()
+		return err
+	}
+	if rec, ok := s.readRecord("last", s.lastKey()); ok {
+		s.apply(rec, true)
+		if s.overlay, err = s.writeOverlay(); err != nil {
 			return err
 		}
+		s.rec = s.guessRecord()
+		if s.cfg.Command != "test" {
+			s.optimistic = true
+			return nil
+		}
 	}
-	var rec settleRecord
+	return s.check(ctx)
+}
+
+// check runs the compile check from the verdicts as they stand, and keeps
+// its verdicts.
+func (s *state) check(ctx context.Context) error {
 	for round := 0; ; round++ {
 		args := []string{"list", "-e", "-export", "-deps", "-json=ImportPath,Error,Export"}
 		if s.cfg.Command == "test" {
@@ -57,7 +80,7 @@ func (s *state) settle(ctx context.Context) error {
 		}
 		changed := false
 		err = decodeStream(out, func(p *listPackage) {
-			if p.Error != nil && s.judge(p, &rec) {
+			if p.Error != nil && s.judge(p, &s.rec) {
 				changed = true
 			}
 		})
@@ -74,12 +97,39 @@ func (s *state) settle(ctx context.Context) error {
 			return err
 		}
 	}
-	b, err := json.Marshal(rec)
+	return s.keep()
+}
+
+// keep stores the verdicts as they stand under both keys.
+func (s *state) keep() error {
+	b, err := json.Marshal(s.rec)
 	if err != nil {
 		return err
 	}
-	_, err = s.cache.put("settled", key, ".json", b)
-	return err
+	if _, err := s.cache.put("settled", s.settledKey, ".json", b); err != nil {
+		return err
+	}
+	return writeAtomic(s.cache.path("last", s.lastKey(), ".json"), b)
+}
+
+// readRecord returns the record of kind under key, if the cache has one.
+func (s *state) readRecord(kind, key string) (settleRecord, bool) {
+	var rec settleRecord
+	b, ok := s.cache.read(kind, key, ".json")
+	return rec, ok && json.Unmarshal(b, &rec) == nil
+}
+
+// guessRecord returns the record of the verdicts a guess gave: the
+// packages it left, and the start-up files it took out.
+func (s *state) guessRecord() settleRecord {
+	var rec settleRecord
+	for _, path := range s.gr.order {
+		if u := s.gr.units[path]; u.verdict == vLeft && !strings.HasPrefix(u.reason, coopDepReason) {
+			rec.Left = append(rec.Left, leftRecord{Path: u.path, Reason: u.reason, Fingerprint: s.fingerprint(u)})
+		}
+	}
+	rec.NoInject = slices.Clone(s.noInject)
+	return rec
 }
 
 // settleRecord is what the compile check decided.
@@ -88,17 +138,47 @@ type settleRecord struct {
 	NoInject []string     // packages whose start-up file was taken out
 }
 
-type leftRecord struct{ Path, Reason string }
+type leftRecord struct {
+	Path, Reason string
+	Fingerprint  string // of the package when it was left
+}
 
-func (s *state) apply(rec settleRecord) {
+// apply applies rec's verdicts; a guess applies only those whose package
+// is unchanged since.
+func (s *state) apply(rec settleRecord, guess bool) {
 	for _, l := range rec.Left {
-		if u := s.gr.units[l.Path]; u != nil && u.verdict == vSwapped {
+		if u := s.gr.units[l.Path]; u != nil && u.verdict == vSwapped && (!guess || l.Fingerprint == s.fingerprint(u)) {
 			u.verdict, u.reason = vLeft, l.Reason
 		}
 	}
 	for _, p := range rec.NoInject {
-		delete(s.inject, p)
+		if _, ok := s.inject[p]; ok {
+			delete(s.inject, p)
+			s.noInject = append(s.noInject, p)
+		}
 	}
+}
+
+// fingerprint identifies the content of u: its module version if it is in
+// the module cache, else the names, sizes and times of its files.
+func (s *state) fingerprint(u *unit) string {
+	if u.module != nil && s.inModCache(u.module.Dir) {
+		return u.module.Path + "@" + u.module.Version
+	}
+	parts := []string{"files"}
+	for _, f := range u.files {
+		if fi, err := os.Stat(f); err == nil {
+			parts = append(parts, fmt.Sprintf("%s %d %d", f, fi.Size(), fi.ModTime().UnixNano()))
+		}
+	}
+	return hashKey(parts...)
+}
+
+// lastKey returns the key of the program's last verdicts.
+func (s *state) lastKey() string {
+	dir, _ := filepath.Abs(s.g.dir)
+	return hashKey("last-v1", dir, s.cfg.Command, strings.Join(s.ga.pkgs, "\x00"), strings.Join(s.ga.build, "\x00"),
+		strings.Join(s.swapKey(), ","), s.cfg.Only.String(), s.cfg.Skip.String(), s.mod.coopDir)
 }
 
 // judge acts on one package's error in the compile check and reports
@@ -113,10 +193,11 @@ func (s *state) judge(p *listPackage, rec *settleRecord) bool {
 	}
 	leave := func(v *unit, reason string) {
 		v.verdict, v.reason = vLeft, reason
-		rec.Left = append(rec.Left, leftRecord{v.path, reason})
+		rec.Left = append(rec.Left, leftRecord{Path: v.path, Reason: reason, Fingerprint: s.fingerprint(v)})
 	}
 	if _, ok := s.inject[path]; ok && isInjected(msg) {
 		delete(s.inject, path)
+		s.noInject = append(s.noInject, path)
 		rec.NoInject = append(rec.NoInject, path)
 		fmt.Fprintf(s.cfg.Stderr, "coop: the start-up code coop adds to %s does not compile there, so it has none:\n%s\n", path, s.message(msg))
 		return true
@@ -182,8 +263,12 @@ func (s *state) message(msg string) string {
 		lines = append(lines[:10], "...")
 	}
 	out := strings.Join(lines, "\n")
+	dir, _ := filepath.Abs(s.g.dir)
 	for stored, shown := range s.shown {
 		out = strings.ReplaceAll(out, stored, shown)
+		if rel, err := filepath.Rel(dir, stored); err == nil {
+			out = strings.ReplaceAll(out, rel, shown) // the compiler's short form
+		}
 	}
 	for root, mod := range s.mirrorOf {
 		out = strings.ReplaceAll(out, root, mod)
