@@ -11,7 +11,7 @@ import (
 )
 
 // BenchmarkBuild measures the build of testdata/midsize, a small service
-// on go-redis, gorilla/websocket and Prometheus's client (83 packages
+// on go-redis, gorilla/websocket and Prometheus's client (66 packages
 // outside the standard library, 263 in all), by go build (impl=go) and by
 // coop build (impl=coop), with the go build cache and coop's cache:
 //
