@@ -134,11 +134,12 @@ type coopSide struct {
 	deps    map[string]bool
 	modules map[string]string // module path → version, but coop's and the main module's
 	has     map[string]bool   // drop-in import paths of the coop module in use
+	files   []string          // the files of coop's packages the drop-ins are made of
 }
 
 // listCoop lists the drop-ins of Table in the coop module in use.
 func listCoop(ctx context.Context, g *goRunner, flags []string) (*coopSide, error) {
-	args := append([]string{"list", "-e", "-deps", "-json=ImportPath,DepOnly,Standard,Deps,Error,Module"}, flags...)
+	args := append([]string{"list", "-e", "-deps", "-json=ImportPath,Dir,GoFiles,DepOnly,Standard,Deps,Error,Module"}, flags...)
 	for _, sw := range Table {
 		args = append(args, sw.Coop)
 	}
@@ -151,6 +152,11 @@ func listCoop(ctx context.Context, g *goRunner, flags []string) (*coopSide, erro
 	err = decodeStream(out, func(p *listPackage) {
 		if p.Error != nil || p.Module == nil {
 			return
+		}
+		if p.Module.Path == CoopModule {
+			for _, f := range p.GoFiles {
+				cs.files = append(cs.files, filepath.Join(p.Dir, f))
+			}
 		}
 		if p.DepOnly {
 			if m := p.Module; !m.Main && m.Path != CoopModule {

@@ -27,16 +27,15 @@ import (
 // The verdicts are kept in the cache twice. Under a key made of
 // everything they depend on (the overlay, the go.mod and go.sum, the
 // flags, the environment, and the size and time of every file outside the
-// module cache), a second build of an unchanged program finds them and
-// makes no check. Under a key of the program alone (its directory, the
-// command, packages and flags, the swaps, -only and -skip, the coop
-// module), a build after
-// an edit finds the last verdicts, each with the fingerprint of the
-// package it left (its module version, or its files' sizes and times),
-// and takes those whose package is unchanged as a first guess. Then build
-// and run make no check at all: they build at once, and check only if the
-// build fails in a way coop may have caused (see Build.Exec); test checks,
-// from the guess.
+// module cache, coop's own among them), a second build of an unchanged
+// program finds them and makes no check. Under a key of the program alone
+// (its directory, the command, packages and flags, the swaps, -only and
+// -skip, the coop module and its files), a build after an edit finds the
+// last verdicts, each with the fingerprint of the package it left (its
+// module version, or its files' sizes and times), and takes those whose
+// package is unchanged as a first guess. Then build and run make no check
+// at all: they build at once, and check only if the build fails in a way
+// coop may have caused (see Build.Exec); test checks, from the guess.
 func (s *state) settle(ctx context.Context) error {
 	var err error
 	if s.overlay, err = s.writeOverlay(); err != nil {
@@ -178,7 +177,20 @@ func (s *state) fingerprint(u *unit) string {
 func (s *state) lastKey() string {
 	dir, _ := filepath.Abs(s.g.dir)
 	return hashKey("last-v1", dir, s.cfg.Command, strings.Join(s.ga.pkgs, "\x00"), strings.Join(s.ga.build, "\x00"),
-		strings.Join(s.swapKey(), ","), s.cfg.Only.String(), s.cfg.Skip.String(), s.mod.coopDir)
+		strings.Join(s.swapKey(), ","), s.cfg.Only.String(), s.cfg.Skip.String(), s.mod.coopDir, s.coopFingerprint())
+}
+
+// coopFingerprint identifies the drop-ins' code: the names, sizes and
+// times of the files of coop's packages they are made of, so that a
+// change to coop (a checkout being worked on) is a change to the build.
+func (s *state) coopFingerprint() string {
+	parts := []string{"coop"}
+	for _, f := range s.coop.files {
+		if fi, err := os.Stat(f); err == nil && !s.inModCache(f) {
+			parts = append(parts, fmt.Sprintf("%s %d %d", f, fi.Size(), fi.ModTime().UnixNano()))
+		}
+	}
+	return hashKey(parts...)
 }
 
 // judge acts on one package's error in the compile check and reports
@@ -312,5 +324,6 @@ func (s *state) settleKey() (string, error) {
 			parts = append(parts, fmt.Sprintf("%s %d %d", f, fi.Size(), fi.ModTime().UnixNano()))
 		}
 	}
+	parts = append(parts, s.coopFingerprint())
 	return hashKey(parts...), nil
 }
