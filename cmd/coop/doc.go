@@ -65,9 +65,12 @@ files are kept by the hash of the originals, the mirrors by module
 version, the go.mod, go.sum and overlay by their contents, and the
 compile check's verdicts under a key made of all it depends on (the
 overlay, the go.mod and go.sum, the flags, the environment, and the size
-and modification time of every file outside the module cache); only a
-changed package is rewritten and checked again, and the go build cache
-does the rest. The cache is $COOP_CACHE, else coop/ in the user's cache
+and modification time of every file outside the module cache, coop's
+included). After an edit, only the changed files are rewritten; build and
+run keep the verdicts of the packages that did not change and build at
+once, checking again only if that build fails in a way coop may have
+caused (in a package it swapped, or naming a drop-in's type); the go build
+cache does the rest. The cache is $COOP_CACHE, else coop/ in the user's cache
 directory beside the go build cache; it can be deleted at any time.
 
 # Start-up
