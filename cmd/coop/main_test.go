@@ -102,17 +102,14 @@ func TestVet(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "main.go"), `package main
 
 import (
-	"context"
 	"time"
 
-	"github.com/coop-go/coop/iox"
+	http "github.com/coop-go/coop/httpx"
 )
 
 func main() {
-	iox.Spawn(func(ctx context.Context) error {
-		time.Sleep(time.Millisecond)
-		return nil
-	}).Wait()
+	time.Sleep(time.Millisecond)
+	http.Get("http://127.0.0.1:1/")
 }
 `)
 	run := func(args ...string) (string, error) {
@@ -122,7 +119,7 @@ func main() {
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
-	want := `main.go:5:2: "time" is imported in a package that uses coop`
+	want := `main.go:4:2: "time" is imported in a package meant to be swapped`
 	out, err := run("go", "vet", "-vettool="+bin, "./...")
 	if err == nil || !strings.Contains(out, want) {
 		t.Errorf("go vet -vettool=coop: %v\n%s\nwant %q", err, out, want)
