@@ -116,11 +116,14 @@ go.mod and go.sum through -overlay, but -modfile is the flag it documents
 for an alternate go.mod, takes the user's own -modfile as the base, and
 keeps the overlay to source files.
 
+The go commands of a patched build run with -mod=mod (unless a -mod flag
+or GOFLAGS says otherwise), so that the go command may bring the build's
+own go.mod up to date: coop's requirements can select a later version of
+a module the user's go.mod lists. The user's go.mod is never written. A
+module that vendors its dependencies is therefore built from the module
+cache, which the patched build's go.mod and mirrors need anyway.
 Workspaces (go.work) are not supported: -modfile cannot be used in
-workspace mode; build with GOWORK=off. A module that vendors its
-dependencies is built from the module cache instead (-mod=mod, unless a
--mod flag says otherwise), since the patched build's go.mod and mirrors
-cannot match vendor/modules.txt.
+workspace mode; build with GOWORK=off.
 
 # Go statements
 

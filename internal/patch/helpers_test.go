@@ -31,9 +31,9 @@ func coopRoot(t testing.TB) string {
 }
 
 // testEnv is the environment of the go commands the tests run: this
-// process's, with no workspace, no toolchain switch and no go.mod edits.
+// process's, with no workspace and no toolchain switch.
 func testEnv() []string {
-	return append(os.Environ(), "GOWORK=off", "GOTOOLCHAIN=local", "GOFLAGS=-mod=readonly -buildvcs=false")
+	return append(os.Environ(), "GOWORK=off", "GOTOOLCHAIN=local", "GOFLAGS=-buildvcs=false")
 }
 
 var (

@@ -176,7 +176,7 @@ func (s *state) plan(ctx context.Context) error {
 	if s.mod, err = planCoop(ctx, s.g, gomod, s.cfg.Source); err != nil {
 		return err
 	}
-	s.notVendored(gomod)
+	s.modMode(gomod)
 	if s.baseMod, err = s.writeMod(ctx, nil); err != nil {
 		return err
 	}
@@ -210,14 +210,15 @@ func (s *state) plan(ctx context.Context) error {
 	return nil
 }
 
-// notVendored makes the build use the module cache if the module vendors
-// its dependencies and nothing asks for vendoring: the patched build's
-// go.mod differs from vendor/modules.txt, and its mirrors are not in
-// vendor/, which the go command would otherwise refuse as inconsistent.
-func (s *state) notVendored(gomod string) {
-	if _, err := os.Stat(filepath.Join(filepath.Dir(gomod), "vendor", "modules.txt")); err != nil {
-		return
-	}
+// modMode makes the patched build's go commands run with -mod=mod, unless
+// a -mod flag (or GOFLAGS) says otherwise. The go.mod they read is coop's
+// own, made for the build, which the go command may then bring up to date
+// (a module the user's go.mod lists at a lower version than coop's
+// requirements select, a go.sum line): the user's go.mod is never touched.
+// A module that vendors its dependencies is built from the module cache
+// then: the patched build's go.mod and mirrors cannot match
+// vendor/modules.txt.
+func (s *state) modMode(gomod string) {
 	for _, f := range s.ga.build {
 		if strings.HasPrefix(f, "-mod=") {
 			return
@@ -228,7 +229,9 @@ func (s *state) notVendored(gomod string) {
 	}
 	s.ga.build = append(s.ga.build, "-mod=mod")
 	s.ga.flags = append(s.ga.flags, "-mod=mod")
-	fmt.Fprintln(s.cfg.Stderr, "coop: the module vendors its dependencies: the patched build uses the module cache instead (-mod=mod)")
+	if _, err := os.Stat(filepath.Join(filepath.Dir(gomod), "vendor", "modules.txt")); err == nil {
+		fmt.Fprintln(s.cfg.Stderr, "coop: the module vendors its dependencies: the patched build uses the module cache instead")
+	}
 }
 
 // writeMod writes the go.mod of the patched build, with extra edits, into

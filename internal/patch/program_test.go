@@ -51,6 +51,7 @@ func TestUnswappableDependencyIsLeft(t *testing.T) {
 	out.Reset()
 	errs.Reset()
 	cfg = testConfig(t, dir, "run", &out, &errs, ".")
+	cfg.Swap = []string{"net", "time", "net/http"}
 	cfg.Env = append(cfg.Env, "COOP_NOPATCH=1")
 	if code, err := Run(context.Background(), cfg); err != nil || code != 0 {
 		t.Fatalf("COOP_NOPATCH=1 coop run = %d, %v\n%s", code, err, &errs)
