@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coop-go/coop/internal/eventlog"
 	"github.com/coop-go/coop/iox"
+	"github.com/coop-go/coop/iox/ioxtest"
 )
 
 // A round trip is one event with its phases, and the body's reads are
@@ -22,7 +22,7 @@ import (
 func TestRoundTripEvents(t *testing.T) {
 	c := NewClient()
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "hello") }, c)
-	log := &eventlog.Log{}
+	log := &ioxtest.Recorder{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	tk := s.Go(func(ctx context.Context) error {
@@ -226,7 +226,7 @@ func TestRequestContextCarriesTask(t *testing.T) {
 	entered := make(chan struct{}, 1)
 	c := NewClient()
 	srv := newServer(t, stall(entered, ""), c)
-	log := &eventlog.Log{}
+	log := &ioxtest.Recorder{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	errc := make(chan error, 1)
@@ -292,7 +292,7 @@ func TestCustomDial(t *testing.T) {
 	tr := &Transport{DialContext: nd.DialContext}
 	c := &http.Client{Transport: tr}
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "x") }, c)
-	log, plain := &eventlog.Log{}, &eventlog.Log{}
+	log, plain := &ioxtest.Recorder{}, &ioxtest.Recorder{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	defer iox.Default().Observe(plain)()
@@ -359,7 +359,7 @@ func TestRegisterProtocol(t *testing.T) {
 	tr.RegisterProtocol("test", roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		return &http.Response{StatusCode: 204, Body: http.NoBody, Request: r}, nil
 	}))
-	log := &eventlog.Log{}
+	log := &ioxtest.Recorder{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	tk := s.Go(func(ctx context.Context) error {

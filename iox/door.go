@@ -2,14 +2,12 @@ package iox
 
 import (
 	"context"
-	"io"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/coop-go/coop/internal/goid"
-	"github.com/coop-go/coop/internal/tick"
 )
 
 // An Op is one blocking call in progress: the door every shim in coop goes
@@ -27,22 +25,68 @@ import (
 // observer); every method works on a nil *Op and then costs next to
 // nothing. An Op belongs to the goroutine that began it and must be ended
 // by it, exactly once.
+//
+// A call made inside another call on the same goroutine (a conn's read
+// under a response body's read, under iox.Copy) is part of the outer one:
+// it is refused and cut short like any call, but reported, counted and
+// shown in Snapshot only as the outer call.
 type Op struct {
-	g        *gstate // nil for an op made off its task's goroutine
-	task     *Task   // the task the call is reported for
-	s        *Scheduler
-	kind     OpKind
-	target   string
-	start    int64  // ticks (internal/tick)
-	report   bool   // observers want an Event
-	stats    *Stats // the scheduler's stats, if collected
-	released bool   // Begin gave the turn up
-	pooled   bool   // a detached op, from opPool
-	mapDL    bool   // a deadline-exceeded error means the scope expired
-	detail   any    // Event.Detail
+	opCall
+	// istate is the interrupt protocol (see OnInterrupt); it stays out of
+	// opCall because a killer may look at it after the call has ended.
+	istate atomic.Int32
+	// mark identifies the open call in the contexts Context makes, so that
+	// a call made with one on a goroutine the scheduler does not know (net/
+	// http's dialing goroutine) is known to be inside this one; bumped
+	// when a marked call ends.
+	mark atomic.Uint64
+}
 
-	istate atomic.Int32 // interrupt protocol, see OnInterrupt
-	intr   Interrupter
+// opMark is the value a call's Context carries: the call, as it was when
+// the context was made.
+type opMark struct {
+	op   *Op
+	mark uint64
+	kind OpKind
+}
+
+type opMarkKey struct{}
+
+// outerOf returns the open call of kind that ctx was made for by Context,
+// or nil.
+func outerOf(ctx context.Context, kind OpKind) *Op {
+	m, ok := ctx.Value(opMarkKey{}).(opMark)
+	if !ok || m.kind != kind || m.op.mark.Load() != m.mark {
+		return nil
+	}
+	return m.op
+}
+
+// opCall is what an Op knows of its call; reset in one assignment.
+type opCall struct {
+	g          *gstate // nil for a call of a goroutine the scheduler does not know
+	task       *Task   // the task the call is made for
+	s          *Scheduler
+	kind       OpKind
+	target     string
+	start      int64  // clock stamp
+	report     bool   // observers want an Event
+	stats      *Stats // the scheduler's stats, if collected
+	released   bool   // Begin gave the turn up
+	nested     bool   // inside another call of the same goroutine
+	delivering bool   // finishes what an interrupted call took on: never cut short
+	pooled     bool   // a detached op, from opPool
+	mapDL      bool   // a deadline error may mean the scope expired
+	marked     bool   // Context made a context marked with the call
+	detail     any    // Event.Detail
+	intr       Interrupter
+}
+
+func (op *Op) reset() {
+	op.opCall = opCall{}
+	if op.istate.Load() != opIdle {
+		op.istate.Store(opIdle)
+	}
 }
 
 // Interrupt states.
@@ -54,10 +98,10 @@ const (
 )
 
 // An Interrupter cuts a blocking call short, from another goroutine: a conn
-// moves its deadline into the past, for instance. Interrupt must be quick
-// and must not block.
+// moves its deadline into the past, for instance. Interrupt is given the
+// call to cut; it must be quick and must not block.
 type Interrupter interface {
-	Interrupt()
+	Interrupt(op *Op)
 }
 
 // Begin opens a blocking call of the given kind on target for the calling
@@ -67,66 +111,138 @@ type Interrupter interface {
 // call follows, then End.
 //
 // ctx is the call's context, context.Background() for a call that takes
-// none (a conn's Read). When ctx carries a task (a context a task passed
-// down, as net/http's dialing goroutine has), the call is made for that
-// task: it is reported for it and refused if it is killed, and the real
-// call, which gets ctx, ends with its kill; the timeout scopes and the
-// turn are still the calling goroutine's. In Cooperative mode, Begin gives
-// the turn up; End takes it back.
+// none (a conn's Read); Begin panics on a nil ctx. When ctx carries a task
+// (a context a task passed down, as net/http's dialing goroutine has),
+// the call is made for that task: it is reported for it and refused if it
+// is killed, and the real call, given op.Context(ctx), ends with its kill;
+// the timeout scopes and the turn are still the calling goroutine's. In
+// Cooperative mode, Begin gives the turn up; End takes it back.
+//
+// A killed task's calls return the kill error a few times, enough for the
+// error path of the code that got it to finish (a library cleaning up
+// after a failed call); then its next Begin unwinds it, as a call without
+// an error result does (see the package doc), so a loop that ignores
+// errors cannot outlive its kill. The same holds for an expired timeout
+// scope, which unwinds to its Timeout.
 func Begin(ctx context.Context, kind OpKind, target string) (*Op, error) {
+	if ctx == nil {
+		panic("iox: Begin called with a nil context")
+	}
 	if inForce.Load() == 0 {
 		return nil, nil
 	}
 	if g := lookup(goid.Get()); g != nil {
-		op, err := g.begin(kind, target)
-		if op != nil {
-			// The task in the call's context is the one it is made for,
-			// when that is another than the goroutine's.
-			if t, _ := ctx.Value(taskKey{}).(*Task); t != nil && t != g.task {
-				if k := t.killed.Load(); k != nil {
-					op.abort()
-					return nil, k
-				}
-				op.task = t
-			}
-		}
-		return op, err
+		return g.begin(ctx, kind, target)
 	}
 	return beginDetached(ctx, kind, target)
 }
 
-func (g *gstate) begin(kind OpKind, target string) (*Op, error) {
-	if k := g.killErr(); k != nil {
-		return nil, k
+// begin opens a call of the goroutine g; see Begin.
+func (g *gstate) begin(ctx context.Context, kind OpKind, target string) (*Op, error) {
+	t := g.task
+	if ct := taskOf(ctx); ct != nil {
+		t = ct // the task in the context wins
 	}
-	if g.expired() {
-		return nil, ErrTimeout
+	switch {
+	case g.delivering > 0:
+		// Finishing what an interrupted call took on: neither refused nor
+		// cut short (see deliver).
+	case g.depth > 0:
+		if err := g.check(); err != nil {
+			return nil, err
+		}
+		if t != g.task {
+			if k := t.killErr(); k != nil {
+				return nil, k
+			}
+		}
+		op := g.push()
+		outer := g.at(g.depth - 2)
+		op.opCall = opCall{g: g, task: outer.task, s: outer.s, kind: kind, target: target, nested: true}
+		g.cur.Store(op)
+		return op, nil
+	default:
+		if err := g.refuse(); err != nil {
+			return nil, err
+		}
+		if t != g.task {
+			if k := t.killErr(); k != nil {
+				return nil, k
+			}
+		}
 	}
 	s := g.sched()
+	if t != nil {
+		s = t.s
+	}
 	op := g.push()
-	op.g, op.task, op.s, op.kind, op.target = g, g.task, s, kind, target
-	op.start = tick.Now()
-	op.report = s.obs.Load() != nil
-	op.stats = s.stats.Load()
+	op.opCall = opCall{
+		g: g, task: t, s: s, kind: kind, target: target,
+		start:      s.clock.stamp(),
+		report:     s.obs.Load() != nil,
+		stats:      s.stats.Load(),
+		delivering: g.delivering > 0,
+	}
 	g.publish(op)
 	g.cur.Store(op)
-	if g.task != nil && s.turn != nil {
-		s.turn.release(g)
+	if g.task != nil && g.s.turn != nil {
+		g.s.turn.release(g)
 		op.released = true
 	}
 	return op, nil
+}
+
+// refuse returns the error a call of g must fail with at once, if any: the
+// task's kill or the error of its expired scope. It unwinds instead if the
+// goroutine has been told already and is not unwinding (see Begin).
+func (g *gstate) refuse() error {
+	if k := g.killErr(); k != nil {
+		if g.killTold >= toldLimit && !g.unwinding {
+			g.unwind(k)
+		}
+		g.killTold++
+		return k
+	}
+	if g.scope != nil && g.scope.dead() {
+		hit := g.expiredScope()
+		if hit.told >= toldLimit && !g.unwinding {
+			g.unwindScope(hit)
+		}
+		hit.told++
+		return hit.deadErr()
+	}
+	return nil
+}
+
+// taskOf returns the task a context carries, or nil.
+func taskOf(ctx context.Context) *Task {
+	t, _ := ctx.Value(taskKey{}).(*Task)
+	return t
 }
 
 // beginDetached opens a call for a goroutine that is no task and has no
 // scope: reported for the task ctx carries, if any, else to Default's
 // observers, if any.
 func beginDetached(ctx context.Context, kind OpKind, target string) (*Op, error) {
-	t, _ := ctx.Value(taskKey{}).(*Task)
-	if t != nil {
-		if k := t.killed.Load(); k != nil {
+	t := taskOf(ctx)
+	if outer := outerOf(ctx, kind); outer != nil {
+		// Inside a call of the same kind made with this context: a netx
+		// dial under WrapDial. Part of that call.
+		if k := t.killErr(); k != nil {
 			return nil, k
 		}
-	} else if !detachedObserved() {
+		op := opPool.Get().(*Op)
+		op.opCall = opCall{task: t, s: Default(), kind: kind, target: target, pooled: true, nested: true}
+		if t != nil {
+			op.s = t.s
+		}
+		return op, nil
+	}
+	if t != nil {
+		if k := t.killErr(); k != nil {
+			return nil, k
+		}
+	} else if !Default().observed() {
 		return nil, nil
 	}
 	s := Default()
@@ -134,10 +250,12 @@ func beginDetached(ctx context.Context, kind OpKind, target string) (*Op, error)
 		s = t.s
 	}
 	op := opPool.Get().(*Op)
-	op.task, op.s, op.kind, op.target, op.pooled = t, s, kind, target, true
-	op.start = tick.Now()
-	op.report = s.obs.Load() != nil
-	op.stats = s.stats.Load()
+	op.opCall = opCall{
+		task: t, s: s, kind: kind, target: target, pooled: true,
+		start:  s.clock.stamp(),
+		report: s.obs.Load() != nil,
+		stats:  s.stats.Load(),
+	}
 	return op, nil
 }
 
@@ -145,52 +263,34 @@ func beginDetached(ctx context.Context, kind OpKind, target string) (*Op, error)
 // not know, while someone reports them.
 var opPool = sync.Pool{New: func() any { return new(Op) }}
 
-// detachedObserved reports whether calls of goroutines the scheduler does
-// not know are reported or counted.
-func detachedObserved() bool {
-	d := Default()
-	return d.obs.Load() != nil || d.stats.Load() != nil
-}
-
 // Deadline returns the deadline the real call should run under: the
 // nearest of user (the caller's own deadline; zero for none) and the
-// deadline of the calling goroutine's timeout scopes. A conn shim sets it
-// as the conn's deadline for the call, and restores user afterwards.
+// deadline of the calling goroutine's timeout scopes. A shim sets it as
+// the stream's deadline for the call, and restores user afterwards.
 func (op *Op) Deadline(user time.Time) time.Time {
-	if op == nil || op.g == nil || op.g.scope == nil {
+	lim := op.Limit()
+	if lim.IsZero() || (!user.IsZero() && !lim.Before(user)) {
 		return user
 	}
-	dl := op.g.scope.eff
-	if user.IsZero() || dl.Before(user) {
-		op.mapDL = true
-		return dl
-	}
-	return user
+	return lim
 }
 
-// Context returns ctx bound to the call: it also ends when the task is
-// killed (its cause is the kill error) and when the calling goroutine's
-// timeout scope expires (cause ErrTimeout). Call cancel after the real
-// call, before End.
-func (op *Op) Context(ctx context.Context) (context.Context, context.CancelFunc) {
+// Limit returns the deadline of the timeout scopes around the call, zero
+// for none: the limit a deadline keeper registers for it.
+func (op *Op) Limit() time.Time {
+	if op == nil || op.g == nil || op.g.scope == nil || op.delivering {
+		return time.Time{}
+	}
+	op.mapDL = true
+	return op.g.scope.eff
+}
+
+// Now returns the time on the clock of the call's scheduler.
+func (op *Op) Now() time.Time {
 	if op == nil {
-		return ctx, func() {}
+		return Default().clock.Now()
 	}
-	if op.g == nil {
-		if op.task == nil {
-			return ctx, func() {}
-		}
-		ctx, cancel := context.WithCancelCause(ctx)
-		tctx := op.task.ctx
-		stop := context.AfterFunc(tctx, func() { cancel(context.Cause(tctx)) })
-		return ctx, func() { stop(); cancel(context.Canceled) }
-	}
-	if dl, ok := op.g.deadline(); ok {
-		if own, ok := ctx.Deadline(); !ok || dl.Before(own) {
-			op.mapDL = true
-		}
-	}
-	return op.g.bind(ctx)
+	return op.s.clock.Now()
 }
 
 // SetDetail attaches v to the call's Event (Event.Detail): what the shim
@@ -207,84 +307,20 @@ func (op *Op) SetDetail(v any) {
 // can skip gathering a detail nobody will read.
 func (op *Op) Reported() bool { return op != nil && op.report }
 
-// Wait waits, as part of the call, until d has passed on the scheduler's
-// clock, or ctx is done, or the call is interrupted. It returns nil after
-// d, ctx's cause if ctx ended first, and otherwise the error that ends
-// the call: an error matching ErrKilled, or ErrTimeout. A shim uses it for
-// a wait that is itself the blocking call (a retry client's backoff).
-// On a nil *Op it waits on the machine's clock for d or ctx.
-func (op *Op) Wait(ctx context.Context, d time.Duration) error {
-	if err := context.Cause(ctx); err != nil {
-		return err
-	}
-	if op == nil || op.g == nil {
-		var c clock = realClock{}
-		if op != nil {
-			c = op.s.clock
-		}
-		if op != nil && op.task != nil {
-			if k := op.task.killed.Load(); k != nil {
-				return k
-			}
-		}
-		if d <= 0 {
-			return nil
-		}
-		tm := c.NewTimer(d)
-		defer tm.Stop()
-		var killed <-chan struct{}
-		if op != nil && op.task != nil {
-			killed = op.task.ctx.Done()
-		}
-		select {
-		case <-tm.C():
-			return nil
-		case <-ctx.Done():
-			return context.Cause(ctx)
-		case <-killed:
-			return op.task.killed.Load()
-		}
-	}
-	g := op.g
-	if err := g.check(); err != nil {
-		return err
-	}
-	if d <= 0 {
+// Task returns the task the call is made for, or nil.
+func (op *Op) Task() *Task {
+	if op == nil {
 		return nil
 	}
-	switch err := g.wait(ctx.Done(), g.sched().clock.Now().Add(d)); err {
-	case nil: // ctx ended
-		return context.Cause(ctx)
-	case errUntil: // d passed
-		return nil
-	default:
-		return err
-	}
+	return op.task
 }
-
-// AfterExpiry arranges for f to run, on a goroutine of its own, when the
-// timeout scope around the call expires, on the scheduler's clock, and
-// returns a function that cancels it; that reports false if f has run or
-// started. Without a scope f never runs. It is for a shim whose real call
-// can only be cut short from outside, through something shared with other
-// calls (an HTTP request's context, which its body's reads use too).
-func (op *Op) AfterExpiry(f func()) (stop func() bool) {
-	if op == nil || op.g == nil || op.g.scope == nil {
-		return neverExpires
-	}
-	op.mapDL = true
-	c := op.s.clock
-	return c.AfterFunc(max(0, op.g.scope.eff.Sub(c.Now())), f).Stop
-}
-
-func neverExpires() bool { return true }
 
 // OnInterrupt registers i to cut the real call short if the task is killed
 // while the call blocks. Register it after setting the call's deadline and
 // before making the call; a kill that landed in between interrupts at once.
 // Interrupted reports, after the call, whether i was used.
 func (op *Op) OnInterrupt(i Interrupter) {
-	if op == nil || op.g == nil || op.task == nil {
+	if op == nil || op.task == nil || op.delivering {
 		return
 	}
 	op.intr = i
@@ -305,7 +341,7 @@ var testHookArmed func(op *Op)
 // killer and the call's own goroutine may race to it.
 func (op *Op) interrupt() {
 	if op.istate.CompareAndSwap(opArmed, opInterrupting) {
-		op.intr.Interrupt()
+		op.intr.Interrupt(op)
 		op.istate.Store(opInterrupted)
 	}
 }
@@ -344,91 +380,57 @@ func (op *Op) End(n int, err error) error {
 		return err
 	}
 	interrupted := op.Interrupted()
-	if op.released {
-		op.s.turn.acquire(op.g)
-	}
 	if err != nil {
 		err = op.mapErr(err, interrupted)
 	}
-	if op.report || op.stats != nil {
-		op.record(tick.Now(), n, err)
+	g := op.g
+	if op.nested {
+		if g != nil {
+			g.pop(op)
+		} else {
+			op.reset()
+			opPool.Put(op)
+		}
+		return err
 	}
-	if g := op.g; g != nil {
-		g.unpublish(g.outer(), n, err, true)
+	if op.released {
+		op.s.turn.acquire(g)
+	}
+	end := op.s.clock.stamp()
+	if op.report || op.stats != nil {
+		op.record(end, n, err)
+	}
+	if op.marked {
+		op.mark.Add(1) // the contexts Context made no longer mark an open call
+	}
+	if g != nil {
+		if err != nil && !op.delivering {
+			g.told(op.task, err)
+		}
+		g.unpublish(g.at(g.depth-2), end, n, err, true)
 		g.pop(op)
 	} else if op.pooled {
-		*op = Op{}
+		op.reset()
 		opPool.Put(op)
 	}
 	return err
 }
 
-// abort closes an op that made no call: nothing is reported or counted.
-func (op *Op) abort() {
-	if op.released {
-		op.s.turn.acquire(op.g)
-	}
-	op.g.unpublish(op.g.outer(), 0, nil, false)
-	op.g.pop(op)
-}
-
-// record reports the ended call to the stats and the observers.
-func (op *Op) record(end int64, n int, err error) {
-	recordCall(op.s, op.g, op.task, op.kind, op.target, op.start, end, n, err, op.report, op.stats, op.detail)
-}
-
-func recordCall(s *Scheduler, g *gstate, t *Task, kind OpKind, target string, start, end int64, n int, err error, report bool, st *Stats, detail any) {
-	if st != nil {
-		st.add(g, kind, target, end-start, n, err)
-	}
-	if report {
-		s.emit(Event{
-			Kind:     kind,
-			Target:   target,
-			Task:     t,
-			Start:    tick.Time(start),
-			Duration: tick.Duration(end - start),
-			Bytes:    n,
-			Err:      err,
-			Detail:   detail,
-		})
-	}
-}
-
-// observed reports whether calls of g (nil: a goroutine that is no task)
-// are reported to observers or counted in stats.
-func (g *gstate) observed() bool {
-	s := g.sched()
-	return s.obs.Load() != nil || s.stats.Load() != nil
-}
-
-// instant reports a call that completed at once, without blocking (a
-// receive from a channel that had a value): no turn hand-off, but an event
-// and a count like any call.
-func instant(g *gstate, kind OpKind, target string, n int, err error) {
-	var s *Scheduler
-	var t *Task
-	switch {
-	case g != nil:
-		s, t = g.sched(), g.task
-		g.pubSeq.Add(1)
-		g.pubOps++
-		g.pubBytes += int64(n)
-		if err != nil && err != io.EOF {
-			g.pubErrs++
+// told notes that a call of g returned err: if err is the kill of g's own
+// task or the error of an expired scope of g, the goroutine has been told
+// once more (see Begin).
+func (g *gstate) told(t *Task, err error) {
+	if t == g.task && t != nil {
+		if k := t.killed.Load(); k != nil && err == error(k) {
+			g.killTold++
+			return
 		}
-		g.pubSeq.Add(1)
-	case detachedObserved():
-		s = Default()
-	default:
-		return
 	}
-	report, st := s.obs.Load() != nil, s.stats.Load()
-	if !report && st == nil {
-		return
+	if g.scope != nil && g.scope.dead() {
+		if hit := g.expiredScope(); err == hit.deadErr() {
+			hit.told++
+		}
 	}
-	now := tick.Now()
-	recordCall(s, g, t, kind, target, now, now, n, err, report, st, nil)
 }
 
 func (op *Op) mapErr(err error, interrupted bool) error {
@@ -437,8 +439,8 @@ func (op *Op) mapErr(err error, interrupted bool) error {
 			return k
 		}
 	}
-	if op.mapDL && isTimeout(err) && op.g.expiredNow() {
-		return ErrTimeout
+	if op.mapDL && op.g != nil && isInterruption(err) && op.g.expiredNow() {
+		return op.g.expiredScope().deadErr()
 	}
 	return err
 }
@@ -470,4 +472,77 @@ func Block(name string, fn func() error) (err error) {
 	err = fn()
 	ended = true
 	return op.End(0, err)
+}
+
+// deliver runs fn, in which the calling goroutine finishes what an
+// interrupted call had already taken on (iox.Copy writing out the bytes it
+// read before the kill): its calls are neither refused nor cut short by
+// the kill or the expired scope, only by their own deadlines.
+func deliver(fn func()) {
+	g := current()
+	if g == nil {
+		fn()
+		return
+	}
+	g.delivering++
+	defer func() { g.delivering-- }()
+	fn()
+}
+
+// Wait waits, as part of the call, until d has passed on the scheduler's
+// clock, or ctx is done, or the call is cut short. It returns nil after
+// d, ctx's cause if ctx ended first, and otherwise the error that ends
+// the call: an error matching ErrKilled, or the scope's ErrTimeout. A shim
+// uses it for a wait that is itself the blocking call (a retry client's
+// backoff). On a nil *Op it waits on the Default scheduler's clock for d
+// or ctx.
+func (op *Op) Wait(ctx context.Context, d time.Duration) error {
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
+	var g *gstate
+	if op != nil {
+		g = op.g
+		if k := op.task.killErr(); k != nil {
+			return k
+		}
+	}
+	if g != nil {
+		if err := g.check(); err != nil {
+			return err
+		}
+	}
+	if d <= 0 {
+		return nil
+	}
+	c := Default().clock
+	if op != nil {
+		c = op.s.clock
+	}
+	a := arm(g, c.Now().Add(d), true)
+	if op != nil && g == nil && op.task != nil {
+		a.doneC = op.task.ctx.Done() // a call made off the task's goroutine
+	}
+	defer a.disarm()
+	if a.early != nil {
+		if a.early == errUntil {
+			return nil
+		}
+		return a.early
+	}
+	select {
+	case <-a.timerC:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-a.scopeC:
+		return a.expired()
+	case <-a.doneC:
+		if op.task != nil {
+			if k := op.task.killErr(); k != nil {
+				return k
+			}
+		}
+		return a.done()
+	}
 }

@@ -71,7 +71,6 @@ func (e *PanicError) Unwrap() error {
 }
 
 var (
-	errWaitSelf = errors.New("iox: task waits for itself")
 	errGoexit   = errors.New("iox: task called runtime.Goexit")
 )
 

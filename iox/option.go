@@ -2,6 +2,8 @@ package iox
 
 import (
 	"fmt"
+	"io"
+	"os"
 	"time"
 )
 
@@ -69,6 +71,7 @@ type config struct {
 	name          string
 	pick          func(n int) int
 	watchdogEvery time.Duration
+	log           io.Writer // nil: discard
 }
 
 func defaultConfig() config {
@@ -78,6 +81,7 @@ func defaultConfig() config {
 		policy:      HandOver,
 		name:        "scheduler",
 		pick:        pickFIFO,
+		log:         os.Stderr,
 	}
 }
 
@@ -112,6 +116,14 @@ func WithBlockingPolicy(p BlockingPolicy) Option {
 // plain goroutine would. By default a task's panic only ends the task.
 func WithCrashOnPanic() Option {
 	return optionFunc(func(c *config) { c.crashOnPanic = true })
+}
+
+// WithLog sets where the scheduler writes what it reports on its own:
+// the watchdog's reports of a task that held the turn too long (always,
+// whoever else observes them), and a task's panic when no observer is
+// registered. It is standard error by default; nil discards them.
+func WithLog(w io.Writer) Option {
+	return optionFunc(func(c *config) { c.log = w })
 }
 
 // WithName names the scheduler in reports.

@@ -16,8 +16,10 @@ type Scheduler struct {
 
 	obsMu     sync.Mutex
 	obs       atomic.Pointer[observers]
-	lastObsID uint64 // under obsMu
-	stats     atomic.Pointer[Stats]
+	lastObsID uint64                // under obsMu
+	stats     atomic.Pointer[Stats] // nil while stats are not collected
+	statsMu   sync.Mutex
+	statsRefs int // CollectStats calls not stopped, under statsMu; -1: WithStats
 
 	tasks  registry     // live tasks, for Snapshot and Close
 	ntasks atomic.Int64 // live tasks
@@ -45,7 +47,8 @@ func New(opts ...Option) *Scheduler {
 		s.Observe(o)
 	}
 	if cfg.stats {
-		s.Stats()
+		s.statsRefs = -1
+		s.stats.Store(newStats(s.clock))
 	}
 	return s
 }
@@ -60,6 +63,53 @@ var defaultScheduler = sync.OnceValue(func() *Scheduler {
 // task, and the blocking calls of goroutines that are no task report to it.
 // It cannot be closed.
 func Default() *Scheduler { return defaultScheduler() }
+
+// observed reports whether the scheduler's calls are reported to
+// observers or counted in stats.
+func (s *Scheduler) observed() bool {
+	return s.obs.Load() != nil || s.stats.Load() != nil
+}
+
+// Stats returns the stats the scheduler collects, or nil while it collects
+// none (the methods of a nil *Stats report nothing). Stats has no side
+// effect: collecting is switched on by WithStats or CollectStats.
+func (s *Scheduler) Stats() *Stats { return s.stats.Load() }
+
+// CollectStats makes the scheduler count its calls from now on, if it did
+// not already, and returns a function that undoes it. Collection stops when
+// every CollectStats has been undone (never for a scheduler made
+// WithStats); the Stats already returned stay readable. Collection costs a
+// few tens of nanoseconds per call; the Default scheduler's stats count
+// the calls of goroutines that are no task.
+func (s *Scheduler) CollectStats() (stop func()) {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	if s.statsRefs >= 0 {
+		if s.statsRefs == 0 {
+			s.stats.Store(newStats(s.clock))
+			if s.isDefault {
+				inForce.Add(1) // the door must now look at goroutines that are no task
+			}
+		}
+		s.statsRefs++
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.statsMu.Lock()
+			defer s.statsMu.Unlock()
+			if s.statsRefs <= 0 {
+				return
+			}
+			if s.statsRefs--; s.statsRefs == 0 {
+				s.stats.Store(nil)
+				if s.isDefault {
+					inForce.Add(-1)
+				}
+			}
+		})
+	}
+}
 
 // Mode returns the scheduler's mode.
 func (s *Scheduler) Mode() Mode { return s.cfg.mode }
@@ -80,13 +130,16 @@ func (s *Scheduler) Close() error {
 		return ErrClosed
 	}
 	live := s.tasks.all()
-	self := Current()
+	g := current()
+	self := g.taskOrNil()
 	for _, t := range live {
 		t.Kill(ErrClosed)
 	}
 	for _, t := range live {
 		if t != self {
-			<-t.Done()
+			// Not cut short by the caller's own kill (Close kills the
+			// caller too), but giving the turn up while it waits.
+			waitChan(g, waitUncuttable, OpJoin, t.Name(), t.Done())
 		}
 	}
 	return nil

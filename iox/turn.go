@@ -224,15 +224,11 @@ func Yield() {
 		runtime.Gosched()
 		return
 	}
-	if err := g.check(); err != nil {
-		g.unwind(err)
-	}
+	g.timerCheck()
 	if g.task != nil && g.s.turn != nil {
 		g.s.turn.yield(g)
 	} else {
 		runtime.Gosched()
 	}
-	if err := g.check(); err != nil {
-		g.unwind(err)
-	}
+	g.timerCheck()
 }

@@ -51,7 +51,7 @@ func waitCases() []waitCase {
 			q.Put(0)
 			return func() { q.Put(1) }, func() { q.Get() }
 		}},
-		{"Flag.Wait", OpEvent, true, func(t *testing.T) (func(), func()) {
+		{"Flag.Wait", OpFlag, true, func(t *testing.T) (func(), func()) {
 			var f Flag
 			return func() { f.Wait() }, f.Set
 		}},

@@ -1,10 +1,7 @@
 package iox
 
 import (
-	"bytes"
 	"fmt"
-	"os"
-	"runtime"
 	"strconv"
 	"time"
 )
@@ -79,8 +76,10 @@ func (w *watchdog) loop() {
 	}
 }
 
-// report sends an OpStall event to the scheduler's observers, or prints it
-// on standard error when there are none.
+// report sends an OpStall event to the scheduler's observers and writes
+// it, with the offending task's frames, on the scheduler's log: an
+// observer that counts calls must not silence the report a stuck program
+// needs.
 func (w *watchdog) report(g *gstate, since time.Time, held time.Duration) {
 	e := Event{
 		Kind:     OpStall,
@@ -89,12 +88,11 @@ func (w *watchdog) report(g *gstate, since time.Time, held time.Duration) {
 		Duration: held,
 		Stack:    goroutineStack(g.id.Load()),
 	}
-	if w.s.obs.Load() != nil {
-		w.s.emit(e)
-		return
+	w.s.emit(e)
+	if out := w.s.cfg.log; out != nil {
+		fmt.Fprintf(out, "iox: %v held the turn of scheduler %q for %v without a blocking call (policy %v):\n%s",
+			g.task, w.s.cfg.name, held.Round(time.Millisecond), w.s.cfg.policy, frames(e.Stack))
 	}
-	fmt.Fprintf(os.Stderr, "iox: %v held the turn of scheduler %q for %v without a blocking call (policy %v)\n%s\n",
-		g.task, w.s.cfg.name, held.Round(time.Millisecond), w.s.cfg.policy, e.Stack)
 }
 
 func (p BlockingPolicy) String() string {
@@ -136,28 +134,4 @@ func (l *reportLimiter) allow(now time.Time) bool {
 	}
 	l.tokens--
 	return true
-}
-
-// goroutineStack returns the stack of goroutine id, taken from a dump of
-// all goroutines.
-func goroutineStack(id int64) []byte {
-	buf := make([]byte, 64<<10)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	head := []byte("goroutine " + strconv.FormatInt(id, 10) + " [")
-	i := bytes.Index(buf, head)
-	if i < 0 {
-		return nil
-	}
-	rest := buf[i:]
-	if j := bytes.Index(rest, []byte("\n\n")); j >= 0 {
-		rest = rest[:j]
-	}
-	return bytes.Clone(rest)
 }

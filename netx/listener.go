@@ -12,7 +12,7 @@ import (
 type listener struct {
 	nl     net.Listener
 	target string
-	dl     iox.StreamDeadline // Apply is nil if the listener has no deadline
+	dl     side // Apply is nil if the listener has no deadline
 }
 
 func (l *listener) init(nl net.Listener, setDeadline func(time.Time) error) {
@@ -33,14 +33,16 @@ func (l *listener) accept(f func() error) error {
 	if op == nil {
 		return f()
 	}
-	moved := false
-	if l.dl.Apply != nil {
-		moved = l.dl.Begin(op)
+	if l.dl.Apply == nil {
+		err = f()
+		return mapOpError(op.End(0, err), err)
 	}
-	err = f()
-	if l.dl.Apply != nil {
-		l.dl.End(op, moved)
-	}
+	// Another caller's kill or scope that moved the shared deadline makes
+	// this Accept fail with a timeout it did not cause: Run retries it.
+	op.OnInterrupt(&l.dl)
+	_, err = l.dl.Run(op, false, func(int) (int, error) { return 0, f() })
+	op.Interrupted()
+	l.dl.End(op)
 	return mapOpError(op.End(0, err), err)
 }
 

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/coop-go/coop/httpx"
+	"github.com/coop-go/coop/httpx/retry"
 	"github.com/coop-go/coop/iox"
 )
 
@@ -61,7 +62,7 @@ func run(w io.Writer, waitMin, waitMax time.Duration) error {
 		switch d := e.Detail.(type) {
 		case httpx.RoundTripInfo:
 			fmt.Fprintf(w, "  %6v attempt %d: %s -> %d (%v)\n", at, d.Attempt, e.Target, d.Status, e.Duration.Round(100*time.Microsecond))
-		case httpx.RetryInfo:
+		case retry.WaitInfo:
 			outcome := "then retried"
 			if e.Err != nil {
 				outcome = "cut short: " + e.Err.Error()
@@ -79,7 +80,7 @@ func run(w io.Writer, waitMin, waitMax time.Duration) error {
 		}
 	}))
 
-	client := httpx.NewRetryClient()
+	client := retry.NewClient()
 	client.RetryWaitMin, client.RetryWaitMax = waitMin, waitMax
 
 	fmt.Fprintf(w, "GET /flaky (fails twice, then answers):\n")
@@ -109,7 +110,7 @@ func run(w io.Writer, waitMin, waitMax time.Duration) error {
 		return err
 	})
 	<-waiting // the first attempt is over: the task is in its backoff wait
-	for st, _ := s.Snapshot().Task(t.ID()); st.Op != iox.OpRetryWait; st, _ = s.Snapshot().Task(t.ID()) {
+	for st, _ := s.Snapshot().Task(t.ID()); st.Op != iox.OpSleep; st, _ = s.Snapshot().Task(t.ID()) {
 		iox.Yield()
 	}
 	killed := time.Now()

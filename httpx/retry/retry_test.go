@@ -1,4 +1,4 @@
-package httpx
+package retry
 
 import (
 	"bytes"
@@ -14,8 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coop-go/coop/internal/eventlog"
+	"github.com/coop-go/coop/httpx"
 	"github.com/coop-go/coop/iox"
+	"github.com/coop-go/coop/iox/ioxtest"
 	"github.com/hashicorp/go-retryablehttp"
 )
 
@@ -45,7 +46,7 @@ func (s *statuses) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // retryClient returns a NewRetryClient with the given waits, closed with
 // the test.
 func retryClient(t *testing.T, waitMin, waitMax time.Duration) *retryablehttp.Client {
-	c := NewRetryClient()
+	c := NewClient()
 	c.RetryWaitMin, c.RetryWaitMax = waitMin, waitMax
 	t.Cleanup(c.HTTPClient.CloseIdleConnections)
 	return c
@@ -57,7 +58,7 @@ func TestRetryEvents(t *testing.T) {
 	h := &statuses{codes: []int{503, 503, 200}}
 	c := retryClient(t, time.Millisecond, 5*time.Millisecond)
 	srv := newServer(t, h.ServeHTTP)
-	log := &eventlog.Log{}
+	log := &ioxtest.Recorder{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	tk := s.Go(func(ctx context.Context) error {
@@ -81,19 +82,19 @@ func TestRetryEvents(t *testing.T) {
 		t.Fatalf("%d attempt events, want 3", len(rts))
 	}
 	for i, e := range rts {
-		info := e.Detail.(RoundTripInfo)
+		info := e.Detail.(httpx.RoundTripInfo)
 		want := []int{503, 503, 200}[i]
 		if info.Attempt != i+1 || info.Status != want || e.Target != "GET "+host || e.Task != tk {
 			t.Errorf("attempt event %d: %+v %+v, want attempt %d status %d", i, e, info, i+1, want)
 		}
 	}
-	waits := log.Of(iox.OpRetryWait)
+	waits := log.Of(iox.OpSleep)
 	if len(waits) != 2 {
 		t.Fatalf("%d wait events, want 2", len(waits))
 	}
 	for i, e := range waits {
-		info := e.Detail.(RetryInfo)
-		want := RetryInfo{Attempt: i + 1, Status: 503, Wait: []time.Duration{time.Millisecond, 2 * time.Millisecond}[i]}
+		info := e.Detail.(WaitInfo)
+		want := WaitInfo{Attempt: i + 1, Status: 503, Wait: []time.Duration{time.Millisecond, 2 * time.Millisecond}[i]}
 		if info != want || e.Target != "GET "+host || e.Task != tk || e.Err != nil {
 			t.Errorf("wait event %d: %+v %+v, want %+v", i, e, info, want)
 		}
@@ -143,12 +144,15 @@ func TestRetryKillDuringBackoff(t *testing.T) {
 				if v.inDrain {
 					read = kill
 				}
-				testHookRetryWait, testHookRead = wait, read
+				testHookWait = wait
 				var obs []iox.Option
-				if v.inAttempt {
+				if v.inAttempt || read != nil {
 					obs = append(obs, iox.WithObserver(iox.ObserverFunc(func(e iox.Event) {
-						if e.Kind == iox.OpRoundTrip {
+						switch {
+						case e.Kind == iox.OpRoundTrip && v.inAttempt:
 							kill()
+						case e.Kind == iox.OpRead && read != nil:
+							read() // a read of the failed attempt's body, as Do drains it
 						}
 					})))
 				}
@@ -172,7 +176,7 @@ func TestRetryKillDuringBackoff(t *testing.T) {
 				})
 				tk.Wait()
 				ended := time.Now()
-				testHookRetryWait, testHookRead = nil, nil
+				testHookWait = nil
 				s.Close()
 				if !errors.Is(doErr, iox.ErrKilled) || !errors.Is(doErr, errReason) {
 					t.Fatalf("run %d: Do = %v, want the kill", i, doErr)
@@ -215,7 +219,7 @@ func TestRetryContextEndsBackoff(t *testing.T) {
 	c := retryClient(t, 10*time.Second, 10*time.Second)
 	srv := newServer(t, h.ServeHTTP)
 	ctx, cancel := context.WithCancel(context.Background())
-	setHook(t, &testHookRetryWait, cancel)
+	setHook(t, &testHookWait, cancel)
 	req, _ := retryablehttp.NewRequestWithContext(ctx, "GET", srv.URL, nil)
 	resp, err := c.Do(req)
 	if resp != nil {
@@ -230,7 +234,7 @@ func TestRetryContextEndsBackoff(t *testing.T) {
 func TestRetryKillDuringAttempt(t *testing.T) {
 	entered := make(chan struct{}, 1)
 	c := retryClient(t, time.Millisecond, time.Millisecond)
-	srv := newServer(t, stall(entered, ""))
+	srv := newServer(t, stall(entered))
 	tk := iox.Spawn(func(ctx context.Context) error {
 		resp, err := c.Get(srv.URL) // a background context
 		if resp != nil {
@@ -259,7 +263,7 @@ func TestRetryAfterCapped(t *testing.T) {
 	}}
 	c := retryClient(t, time.Millisecond, 20*time.Millisecond)
 	srv := newServer(t, h.ServeHTTP)
-	log := &eventlog.Log{}
+	log := &ioxtest.Recorder{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	start := time.Now()
@@ -274,8 +278,8 @@ func TestRetryAfterCapped(t *testing.T) {
 		t.Fatal(err)
 	}
 	within(t, "Do with Retry-After: 3600", time.Since(start), 5*time.Second)
-	waits := log.Of(iox.OpRetryWait)
-	if len(waits) != 1 || waits[0].Detail.(RetryInfo).Wait != 20*time.Millisecond {
+	waits := log.Of(iox.OpSleep)
+	if len(waits) != 1 || waits[0].Detail.(WaitInfo).Wait != 20*time.Millisecond {
 		t.Fatalf("wait events %+v, want one of 20ms", waits)
 	}
 }
@@ -321,14 +325,14 @@ func TestRetryPostBodyResent(t *testing.T) {
 // NewRetryClient logs nothing; a Logger and hooks the user sets still
 // work, and so do the user's policies.
 func TestRetryLoggerAndHooks(t *testing.T) {
-	if NewRetryClient().Logger != nil {
+	if NewClient().Logger != nil {
 		t.Fatal("NewRetryClient has a Logger: it would print a line per request")
 	}
 	h := &statuses{codes: []int{418, 418, 200}}
 	srv := newServer(t, h.ServeHTTP)
 	var buf bytes.Buffer
 	c := retryablehttp.NewClient()
-	c.HTTPClient = NewClient()
+	c.HTTPClient = httpx.NewClient()
 	t.Cleanup(c.HTTPClient.CloseIdleConnections)
 	c.Logger = log.New(&buf, "", 0)
 	var hooked []int
@@ -342,9 +346,9 @@ func TestRetryLoggerAndHooks(t *testing.T) {
 		return resp != nil && resp.StatusCode == http.StatusTeapot, err
 	}
 	c.Backoff = func(min, max time.Duration, n int, resp *http.Response) time.Duration { return 2 * time.Millisecond }
-	WrapRetryClient(c)
-	WrapRetryClient(c) // does nothing the second time
-	log := &eventlog.Log{}
+	Wrap(c)
+	Wrap(c) // does nothing the second time
+	log := &ioxtest.Recorder{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	tk := s.Go(func(ctx context.Context) error {
@@ -363,12 +367,12 @@ func TestRetryLoggerAndHooks(t *testing.T) {
 	if !strings.Contains(buf.String(), "[DEBUG] GET "+srv.URL) || strings.Count(buf.String(), "retrying in") != 2 {
 		t.Errorf("the user's Logger got:\n%s", buf.String())
 	}
-	for _, e := range log.Of(iox.OpRetryWait) {
-		if e.Detail.(RetryInfo).Wait != 2*time.Millisecond || e.Detail.(RetryInfo).Status != http.StatusTeapot {
+	for _, e := range log.Of(iox.OpSleep) {
+		if e.Detail.(WaitInfo).Wait != 2*time.Millisecond || e.Detail.(WaitInfo).Status != http.StatusTeapot {
 			t.Errorf("wait event %+v, want the user's backoff after a 418", e.Detail)
 		}
 	}
-	if n := len(log.Of(iox.OpRetryWait)); n != 2 {
+	if n := len(log.Of(iox.OpSleep)); n != 2 {
 		t.Errorf("%d wait events, want 2 (wrapped twice?)", n)
 	}
 }
@@ -394,21 +398,21 @@ func TestRetryOutsideTasks(t *testing.T) {
 func TestRetryHooksSetAfterWiring(t *testing.T) {
 	cases := []struct {
 		name string
-		set  func(c *retryablehttp.Client, calls *atomic.Int32)
-		wait time.Duration // the waits' events report
+		set   func(c *retryablehttp.Client, calls *atomic.Int32)
+		waits []time.Duration // what the waits' events report
 	}{
 		{"Backoff", func(c *retryablehttp.Client, calls *atomic.Int32) {
 			c.Backoff = func(min, max time.Duration, n int, resp *http.Response) time.Duration {
 				calls.Add(1)
 				return 3 * time.Millisecond
 			}
-		}, 0}, // upstream's timer waits, and the wait's event is empty
+		}, []time.Duration{0, 0}}, // upstream's timer waits, and the waits' events are empty
 		{"PrepareRetry", func(c *retryablehttp.Client, calls *atomic.Int32) {
 			c.PrepareRetry = func(*http.Request) error { calls.Add(1); return nil }
-		}, -1}, // upstream's timer waits: no wait events
+		}, []time.Duration{3 * time.Millisecond, 6 * time.Millisecond}}, // the next attempt's RequestLogHook waits
 		{"RequestLogHook", func(c *retryablehttp.Client, calls *atomic.Int32) {
 			c.RequestLogHook = func(retryablehttp.Logger, *http.Request, int) { calls.Add(1) }
-		}, 3 * time.Millisecond}, // waits as after the first attempt
+		}, []time.Duration{0, 0}}, // Backoff finds no call and lets upstream's timer wait
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -417,7 +421,7 @@ func TestRetryHooksSetAfterWiring(t *testing.T) {
 			srv := newServer(t, h.ServeHTTP)
 			var calls atomic.Int32
 			tc.set(c, &calls)
-			log := &eventlog.Log{}
+			log := &ioxtest.Recorder{}
 			s := iox.New(iox.WithObserver(log))
 			defer s.Close()
 			start := time.Now()
@@ -437,19 +441,13 @@ func TestRetryHooksSetAfterWiring(t *testing.T) {
 			if h.n.Load() != 3 || calls.Load() < 2 {
 				t.Errorf("%d attempts, the user's hook called %d times; want 3 and at least 2", h.n.Load(), calls.Load())
 			}
-			waits := log.Of(iox.OpRetryWait)
-			if tc.wait < 0 {
-				if len(waits) != 0 {
-					t.Errorf("%d wait events, want none", len(waits))
-				}
-				return
+			waits := log.Of(iox.OpSleep)
+			if len(waits) != len(tc.waits) {
+				t.Fatalf("%d wait events, want %d", len(waits), len(tc.waits))
 			}
-			if len(waits) != 2 {
-				t.Fatalf("%d wait events, want 2", len(waits))
-			}
-			for _, e := range waits {
-				if got := e.Detail.(RetryInfo).Wait; got != tc.wait {
-					t.Errorf("wait event says %v, want %v", got, tc.wait)
+			for i, e := range waits {
+				if got := e.Detail.(WaitInfo).Wait; got != tc.waits[i] {
+					t.Errorf("wait event %d says %v, want %v", i, got, tc.waits[i])
 				}
 			}
 		})

@@ -1,4 +1,4 @@
-package httpx
+package retry
 
 import (
 	"bufio"
@@ -28,8 +28,8 @@ var upstreamFailures = map[string]string{}
 
 // TestUpstreamRetryableHTTPSuite runs go-retryablehttp's own tests
 // (client_test.go and roundtripper_test.go, from the module cache) with
-// every client they make from NewClient given httpx.NewClient() as its
-// HTTPClient, in a throwaway module, offline.
+// every client they make from NewClient wired as Wrap wires one and given
+// httpx.NewClient() as its HTTPClient, in a throwaway module, offline.
 //
 // The tests are internal to package retryablehttp, so the throwaway
 // module holds a copy of the package's source under another module path
@@ -226,13 +226,19 @@ import (
 	"testing"
 
 	"github.com/coop-go/coop/httpx"
+	"github.com/coop-go/coop/httpx/retry"
 	"github.com/coop-go/coop/iox"
 )
 
-// coopNewClient is NewClient with httpx's client as HTTPClient.
+// coopNewClient is NewClient wired as retry.Wrap wires a client (this
+// copy's types are not go-retryablehttp's, so it uses Wrap's wiring
+// directly), with httpx's client as HTTPClient.
 func coopNewClient() *Client {
 	c := NewClient()
 	c.HTTPClient = httpx.NewClient()
+	w := retry.NewWiring(func() retry.Settings { return retry.Settings{c.RetryMax, c.RetryWaitMin, c.RetryWaitMax} },
+		c.RequestLogHook, c.CheckRetry, c.Backoff, c.PrepareRetry)
+	c.RequestLogHook, c.CheckRetry, c.Backoff, c.PrepareRetry = w.RequestLogHook, w.CheckRetry, w.Backoff, w.PrepareRetry
 	return c
 }
 
