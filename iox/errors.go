@@ -71,7 +71,7 @@ func (e *PanicError) Unwrap() error {
 }
 
 var (
-	errGoexit   = errors.New("iox: task called runtime.Goexit")
+	errGoexit = errors.New("iox: task called runtime.Goexit")
 )
 
 // isTimeout reports whether err says that a deadline passed, in any of the

@@ -397,7 +397,7 @@ func TestRetryOutsideTasks(t *testing.T) {
 // copes: the backoff is still waited once, the attempts still succeed.
 func TestRetryHooksSetAfterWiring(t *testing.T) {
 	cases := []struct {
-		name string
+		name  string
 		set   func(c *retryablehttp.Client, calls *atomic.Int32)
 		waits []time.Duration // what the waits' events report
 	}{
