@@ -36,7 +36,9 @@ func Recv[T any](ch <-chan T) (v T, ok bool) {
 				return a.done()
 			}
 		})
-	if _, tick := any(v).(time.Time); tick && ok && g != nil && g.scope != nil && g.scope.dead() {
+	// expiredNow reads the clock: the tick and the scope's own timer fire
+	// at the same instant, in either order.
+	if _, tick := any(v).(time.Time); tick && ok && g != nil && g.expiredNow() {
 		g.unwindScope(g.expiredScope())
 	}
 	return v, ok

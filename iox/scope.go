@@ -242,7 +242,9 @@ func TimeoutContext(ctx context.Context, fn func() error) error {
 	g, temp := scopeGoroutine()
 	dl, _ := ctx.Deadline()
 	sc := newScope(g.sched().clock, dl, g.scope)
-	if ctx.Done() != nil {
+	if ctx.Err() != nil {
+		sc.expire(true, contextScopeErr(ctx)) // AfterFunc would run later, on its own goroutine
+	} else if ctx.Done() != nil {
 		stopCtx := context.AfterFunc(ctx, func() { sc.expire(true, contextScopeErr(ctx)) })
 		stopTimer := sc.stop
 		sc.stop = func() bool {

@@ -144,6 +144,7 @@ func (s *Scheduler) start(sp spawn) *Task {
 	if pg != nil {
 		t.parent = pg.task
 	}
+	t.born = s.clock.stamp() // before addTask makes the task visible to Snapshot
 	if sp.onStart != nil {
 		sp.onStart(t)
 	}
@@ -173,7 +174,6 @@ func (s *Scheduler) start(sp spawn) *Task {
 			t.Kill(context.Cause(parent))
 		})
 	}
-	t.born = s.clock.stamp()
 	if s.turn != nil {
 		t.g.turnCh = make(chan struct{}, 1)
 		s.turn.enqueue(&t.g)

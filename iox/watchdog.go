@@ -37,8 +37,10 @@ func (w *watchdog) loop() {
 	if every < time.Millisecond {
 		every = time.Millisecond
 	}
-	tick := time.NewTicker(every) // real time: the watchdog measures the machine, not the scheduler's clock
-	defer tick.Stop()
+	// The machine's clock: the watchdog measures how long a task held the
+	// turn on the machine, whatever the scheduler's clock says.
+	ticker := realClock{}.NewTicker(every)
+	defer ticker.Stop()
 	tn := w.s.turn
 	var (
 		lastGrant uint64
@@ -50,7 +52,7 @@ func (w *watchdog) loop() {
 		select {
 		case <-w.stopCh:
 			return
-		case now := <-tick.C:
+		case now := <-ticker.C():
 			g, grant := tn.holder.Load(), tn.grants.Load()
 			if g == nil || grant != lastGrant {
 				lastGrant, since, reported = grant, now, false

@@ -24,7 +24,10 @@
 // Keeper makes bumps a counter that a call reads when it starts, so a
 // timeout that another call caused and undid before the victim looked is
 // still recognised, and a timeout nobody explains (a keepalive failure
-// also says Timeout) is never retried.
+// also says Timeout) is never retried. Moving back to the user's deadline
+// bumps it too: a call that started while another's interruption held the
+// deadline, and timed out because of it, may look only after the move
+// back.
 package deadline
 
 import (
@@ -43,7 +46,7 @@ type Keeper struct {
 	// Apply sets the stream's real deadline.
 	Apply func(time.Time) error
 
-	moves  atomic.Uint64 // bumped each time the real deadline is moved off the user's
+	moves  atomic.Uint64 // bumped each time the real deadline changes
 	moving atomic.Bool   // some call in flight holds the real deadline off the user's
 
 	mu          sync.Mutex
@@ -69,6 +72,14 @@ func (k *Keeper) User() time.Time {
 	return k.user
 }
 
+// Real returns the deadline the keeper last applied to the stream: the
+// user's whenever no call in flight holds it.
+func (k *Keeper) Real() time.Time {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.applied
+}
+
 // Set is the user's SetDeadline: the deadline from now on, for calls to
 // come and the calls in flight, as package net's. The real deadline it
 // applies is still the earliest of it and the limits of the calls in
@@ -78,16 +89,19 @@ func (k *Keeper) Set(t time.Time) error {
 	defer k.mu.Unlock()
 	k.user = t
 	if len(k.calls) == 0 {
+		err := k.Apply(t)
 		k.applied, k.moved = t, false
+		k.moves.Add(1)
 		k.notify()
-		return k.Apply(t)
+		return err
 	}
 	return k.reapply(true)
 }
 
-// Moves returns a counter that changes whenever the real deadline is
-// moved off the user's. A call reads it before it starts and hands it to
-// Spurious.
+// Moves returns a counter that changes whenever the real deadline does
+// (moved off the user's, or back to it). A call reads it before it starts
+// and hands it to Spurious: a change since then, or a move still in
+// force, explains a timeout that was not the call's own.
 func (k *Keeper) Moves() uint64 { return k.moves.Load() }
 
 // Begin starts a call identified by key whose own limit is limit (zero:
@@ -214,12 +228,14 @@ func (k *Keeper) reapply(force bool) error {
 	if !force && t.Equal(k.applied) && moved == k.moved {
 		return nil
 	}
-	if moved {
-		k.moves.Add(1)
-	}
+	// Apply first: a call that sees the new count, or is woken, must find
+	// the stream's deadline already moved, or a timeout the old one
+	// caused would look like its own.
+	err := k.Apply(t)
 	k.applied, k.moved = t, moved
+	k.moves.Add(1)
 	k.notify()
-	return k.Apply(t)
+	return err
 }
 
 // notify wakes the calls waiting for the real deadline to move; k.mu is

@@ -188,3 +188,28 @@ func TestConcurrentCallsRestoreUser(t *testing.T) {
 		t.Fatal("the keeper still thinks a call holds the deadline")
 	}
 }
+
+// A user's SetDeadline that races a scoped call's Begin is never
+// overridden: whichever comes first, the real deadline ends up the
+// earliest of the two, and the user's after the call (issue 9, line 5:
+// the old keeper read the user's deadline without its lock before arming
+// the scope's, so an earlier one set in between was lost for the call).
+func TestSetRacingBeginIsKept(t *testing.T) {
+	for i := range 2000 {
+		k, s := newKeeper()
+		k.Set(at(1000))
+		key := new(int)
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); k.Begin(key, at(500)) }()
+		go func() { defer wg.Done(); k.Set(at(100)) }()
+		wg.Wait()
+		if got := s.get(); !got.Equal(at(100)) {
+			t.Fatalf("iteration %d: real = %v, want the user's 100ms, earlier than the scope's 500ms", i, got.Sub(base))
+		}
+		k.End(key)
+		if got := s.get(); !got.Equal(at(100)) {
+			t.Fatalf("iteration %d: after the call, real = %v, want the user's 100ms", i, got.Sub(base))
+		}
+	}
+}
