@@ -206,15 +206,45 @@ func patchUpstream(name string, src []byte) ([]byte, error) {
 			s = strings.Replace(s, e.old, e.new, 1)
 		}
 	}
-	if m := fixedPort.FindString(s); m != "" {
-		return nil, fmt.Errorf("%s: %q is a fixed port: give the test an address of its own (coopAddr) in portEdits", name, m)
+	if m := fixedPort.FindStringSubmatch(s); m != nil {
+		return nil, fmt.Errorf("%s: %q is a fixed port: give the test an address of its own (coopAddr) in portEdits", name, m[1])
 	}
 	return []byte(s), nil
 }
 
-// fixedPort matches a literal TCP port in a test's source: a host:port
-// or :port other than :0.
-var fixedPort = regexp.MustCompile(`"[0-9a-z.\[\]]*:[1-9][0-9]{1,4}\b`)
+// fixedPort matches a literal TCP address in a test's source, "host:port"
+// or ":port" with a port other than 0, and captures it.
+var fixedPort = regexp.MustCompile(`"((?:[0-9]+(?:\.[0-9]+){3}|\[[0-9a-fA-F:.]*\]|[a-z][a-z0-9.-]*)?:[1-9][0-9]{0,4})\b`)
+
+// patchUpstream applies the port edits exactly once, and refuses a file
+// in which one is missing or a fixed port is left.
+func TestPatchUpstream(t *testing.T) {
+	const doTest = "func testClientDo(t *testing.T, body interface{}) {\n" +
+		"\treq, err := NewRequest(\"PUT\", \"http://127.0.0.1:28934/v1/foo\", body)\n" +
+		"\tclient := NewClient()\n" +
+		"\tlist, err := net.Listen(\"tcp\", \":28934\")\n}\n"
+	got, err := patchUpstream("client_test.go", []byte(doTest))
+	if err != nil {
+		t.Fatalf("patchUpstream(TestClient_Do) = %v", err)
+	}
+	for _, want := range []string{"\taddr := coopAddr(t)\n", `"http://"+addr+"/v1/foo"`, `net.Listen("tcp", addr)`, "coopNewClient()"} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("patched TestClient_Do lacks %s:\n%s", want, got)
+		}
+	}
+	for _, tt := range []struct{ name, src, want string }{
+		{"client_test.go", strings.Replace(doTest, `net.Listen("tcp", ":28934")`, `net.Listen("tcp", ":28935")`, 1), "appears 0 times"},
+		{"client_test.go", doTest + doTest, "appears 2 times"},
+		{"roundtripper_test.go", "ts := listen(\"localhost:8080\")\n", `"localhost:8080" is a fixed port`},
+	} {
+		if _, err := patchUpstream(tt.name, []byte(tt.src)); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("patchUpstream(%s, %q) = %v, want an error with %q", tt.name, tt.src, err, tt.want)
+		}
+	}
+	if _, err := patchUpstream("roundtripper_test.go", []byte(`url := "http://999.999.999.999:999/"`+"\n"+`now := "23:59:59"`)); err != nil {
+		t.Errorf("patchUpstream of an unroutable URL and a time: %v", err)
+	}
+}
 
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()
