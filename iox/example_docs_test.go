@@ -114,7 +114,7 @@ func ExampleReader() {
 	w.WriteString("hello, ") // and then nothing more
 
 	var got []byte
-	err = iox.Timeout(20*time.Millisecond, func() error {
+	err = iox.Timeout(200*time.Millisecond, func() error {
 		buf := make([]byte, 64)
 		rd := iox.Reader(r)
 		for {
