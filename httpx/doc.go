@@ -106,4 +106,6 @@
 //     ExpectContinueTimeout and IdleConnTimeout run on net/http's timers,
 //     on the machine's clock. That is the scheduler's clock in Free and
 //     Cooperative modes; a kill or a timeout scope ends a request sooner.
+//
+// What coop does not cover, and the fix for each case: [github.com/coop-go/coop].
 package httpx

@@ -202,7 +202,12 @@ func TestScopeEndsWithItsCall(t *testing.T) {
 		w.Write([]byte("cd"))
 	}, c)
 	var resp *http.Response
-	err := iox.Timeout(20*time.Millisecond, func() error {
+	// The scope is long enough for the request to be answered even on a
+	// loaded machine (20 ms was not always), and the rest of the body
+	// arrives after its deadline.
+	const scope = 300 * time.Millisecond
+	deadline := time.Now().Add(scope)
+	err := iox.Timeout(scope, func() error {
 		var err error
 		resp, err = c.Get(srv.URL)
 		return err
@@ -211,8 +216,7 @@ func TestScopeEndsWithItsCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	// Well after the scope's deadline, the rest of the body arrives.
-	tm := time.AfterFunc(60*time.Millisecond, func() { close(next) })
+	tm := time.AfterFunc(time.Until(deadline)+50*time.Millisecond, func() { close(next) })
 	defer tm.Stop()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil || string(b) != "abcd" {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // A Task is a function running on its own goroutine under a Scheduler, as a
@@ -113,7 +114,10 @@ func (s *Scheduler) start(sp spawn) *Task {
 	t.g.task, t.g.s = t, s
 	base := context.Background()
 	if parent != nil {
-		base = parent
+		// The parent's values, not its cancellation: that reaches the task
+		// as a kill (below), so that every wait sees the kill's error, not
+		// a context that ended for no reason the task can give.
+		base = context.WithoutCancel(parent)
 	}
 	pg := current()
 	var inherited *scope
@@ -121,7 +125,7 @@ func (s *Scheduler) start(sp spawn) *Task {
 		inherited = pg.scope
 	}
 	dl, hasDL := pg.deadline()
-	if pdl, ok := base.Deadline(); ok && (!hasDL || pdl.Before(dl)) {
+	if pdl, ok := parentDeadline(parent); ok && (!hasDL || pdl.Before(dl)) {
 		dl, hasDL = pdl, true
 	}
 	ctx, cancel := context.WithCancelCause(base)
@@ -180,6 +184,14 @@ func (s *Scheduler) start(sp spawn) *Task {
 	}
 	go t.run()
 	return t
+}
+
+// parentDeadline is the deadline of parent, nil for none.
+func parentDeadline(parent context.Context) (time.Time, bool) {
+	if parent == nil {
+		return time.Time{}, false
+	}
+	return parent.Deadline()
 }
 
 // Spawn starts fn as a task of the calling task's scheduler, or of Default

@@ -77,4 +77,6 @@
 //     can be interrupted by a kill only if it has deadlines.
 //   - Dialer.Timeout and Dialer.Deadline run on the machine's clock, which
 //     is the scheduler's clock in Free and Cooperative modes.
+//
+// What coop does not cover, and the fix for each case: [github.com/coop-go/coop].
 package netx

@@ -3,10 +3,9 @@ package retry
 import (
 	"bufio"
 	"bytes"
-	"context"
+	"cmp"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,16 +13,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 // upstreamFailures are the tests of go-retryablehttp v0.7.8's own suite
 // that fail with httpx's client, by name, with the reason. There are
 // none: all 75 (32 tests and their subtests) pass in both runs. The suite
-// runs twice: as is (nothing in force, so httpx goes straight to
-// net/http), and with an observer on iox.Default, which makes every
-// request, body read, dial and conn read or write a reported blocking
-// call. Set COOP_UPSTREAM_DEBUG=1 to see the suite's output.
+// runs twice, side by side: as is (nothing in force, so httpx goes
+// straight to net/http), and with an observer on iox.Default, which makes
+// every request, body read, dial and conn read or write a reported
+// blocking call. Set COOP_UPSTREAM_DEBUG=1 to see the suite's output.
 var upstreamFailures = map[string]string{}
 
 // TestUpstreamRetryableHTTPSuite runs go-retryablehttp's own tests
@@ -36,9 +34,17 @@ var upstreamFailures = map[string]string{}
 // (httpx imports the real one, which would otherwise be an import
 // cycle). Their one use of go-hclog, which is not in coop's module graph,
 // gets a stand-in with the same New and LoggerOptions.Output.
+//
+// Two things of the copy are patched so that it is hermetic and quick
+// (see patchUpstream): TestClient_Do's fixed port 28934 becomes a port of
+// its own that nothing else can take, and NewClient's default backoff
+// (1 s doubling to 30 s, go-retryablehttp's own timers, not coop's) is
+// shortened to the 10 ms to 50 ms the suite itself uses where it sets
+// one. It is slow all the same (a test binary built and run twice, about
+// 10 s), hence skipped under -short.
 func TestUpstreamRetryableHTTPSuite(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs go-retryablehttp's suite twice, which takes about 25s")
+		t.Skip("builds and runs go-retryablehttp's suite twice, about 10 s")
 	}
 	upstream := goList(t, "-m", "-f", "{{.Dir}}", "github.com/hashicorp/go-retryablehttp")
 	root := goList(t, "-m", "-f", "{{.Dir}}")
@@ -48,6 +54,8 @@ func TestUpstreamRetryableHTTPSuite(t *testing.T) {
 	dir := t.TempDir()
 	copyUpstream(t, upstream, dir)
 	writeFile(t, filepath.Join(dir, "coop_test.go"), coopHelper)
+	writeFile(t, filepath.Join(dir, "coop_addr_linux_test.go"), coopAddrLinux)
+	writeFile(t, filepath.Join(dir, "coop_addr_other_test.go"), coopAddrOther)
 	writeFile(t, filepath.Join(dir, "hclog", "go.mod"), "module github.com/hashicorp/go-hclog\n\ngo 1.21\n")
 	writeFile(t, filepath.Join(dir, "hclog", "hclog.go"), hclogStandIn)
 	goSum, err := os.ReadFile(filepath.Join(root, "go.sum"))
@@ -71,31 +79,26 @@ replace github.com/coop-go/coop => %s
 replace github.com/hashicorp/go-hclog => ./hclog
 `, root))
 
-	// The two runs go side by side, but for TestClient_Do, which listens
-	// on a fixed port: the plain run has it on its own afterwards.
+	// Build the test binary once; the two runs share it.
+	bin := filepath.Join(dir, "upstream.test")
+	if out, err := suiteCommand(dir, false, "go", "test", "-c", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("building the suite: %v\n%s", err, out)
+	}
 	modes := []string{"as is", "observed"}
 	results := make([]map[string]string, len(modes))
-	errs := make(chan error, 2)
-	go func() {
-		var err error
-		results[0], err = runSuite(dir, false, "-skip", "^TestClient_Do$")
-		errs <- err
-	}()
-	go func() {
-		var err error
-		results[1], err = runSuite(dir, true)
-		errs <- err
-	}()
-	for range 2 {
+	errs := make(chan error, len(modes))
+	for i := range modes {
+		go func() {
+			var err error
+			results[i], err = runSuite(dir, bin, i == 1)
+			errs <- err
+		}()
+	}
+	for range modes {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}
 	}
-	last, err := runSuite(dir, false, "-run", "^TestClient_Do$")
-	if err != nil {
-		t.Fatal(err)
-	}
-	maps.Copy(results[0], last)
 	for i, mode := range modes {
 		var pass, fail, skip, top int
 		var failed []string
@@ -129,6 +132,9 @@ replace github.com/hashicorp/go-hclog => ./hclog
 				t.Errorf("%s: %s was known to fail but %s", mode, name, results[i][name])
 			}
 		}
+		if results[i]["TestClient_Do"] != "pass" {
+			t.Errorf("%s: TestClient_Do, the test on a port of its own, %s", mode, cmp.Or(results[i]["TestClient_Do"], "did not run"))
+		}
 		if pass == 0 {
 			t.Errorf("%s: no test passed", mode)
 		}
@@ -149,7 +155,7 @@ func goList(t *testing.T, args ...string) string {
 var newClientCall = regexp.MustCompile(`\bNewClient\(\)`)
 
 // copyUpstream copies the package's source and its two test files into
-// dir, the tests' calls of NewClient made calls of coopNewClient.
+// dir, the test files patched by patchUpstream.
 func copyUpstream(t *testing.T, from, dir string) {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(from, "*.go"))
@@ -166,9 +172,77 @@ func copyUpstream(t *testing.T, from, dir string) {
 			t.Fatal(err)
 		}
 		if strings.HasSuffix(base, "_test.go") {
-			b = newClientCall.ReplaceAll(b, []byte("coopNewClient()"))
+			if b, err = patchUpstream(base, b); err != nil {
+				t.Fatal(err)
+			}
 		}
 		writeFile(t, filepath.Join(dir, base), string(b))
+	}
+}
+
+// portEdits make testClientDo, the body of TestClient_Do, use an address
+// of its own (coopAddr, one per call) where it had 127.0.0.1:28934: the
+// fixed port made the test fail whenever another process listened there,
+// its first request answered by that process before the test's own
+// server existed.
+var portEdits = []struct{ old, new string }{
+	{"func testClientDo(t *testing.T, body interface{}) {\n", "func testClientDo(t *testing.T, body interface{}) {\n\taddr := coopAddr(t)\n"},
+	{`"http://127.0.0.1:28934/v1/foo"`, `"http://"+addr+"/v1/foo"`},
+	{`net.Listen("tcp", ":28934")`, `net.Listen("tcp", addr)`},
+}
+
+// patchUpstream returns the test file name with its calls of NewClient
+// made calls of coopNewClient and, in client_test.go, the port edits.
+// Each edit must apply exactly once and no fixed port may be left, so a
+// new release of the suite that moves things fails here, saying so,
+// rather than running with a fixed port again.
+func patchUpstream(name string, src []byte) ([]byte, error) {
+	s := newClientCall.ReplaceAllString(string(src), "coopNewClient()")
+	if name == "client_test.go" {
+		for _, e := range portEdits {
+			if n := strings.Count(s, e.old); n != 1 {
+				return nil, fmt.Errorf("%s: %q appears %d times, want once: update portEdits for this release of go-retryablehttp", name, e.old, n)
+			}
+			s = strings.Replace(s, e.old, e.new, 1)
+		}
+	}
+	if m := fixedPort.FindStringSubmatch(s); m != nil {
+		return nil, fmt.Errorf("%s: %q is a fixed port: give the test an address of its own (coopAddr) in portEdits", name, m[1])
+	}
+	return []byte(s), nil
+}
+
+// fixedPort matches a literal TCP address in a test's source, "host:port"
+// or ":port" with a port other than 0, and captures it.
+var fixedPort = regexp.MustCompile(`"((?:[0-9]+(?:\.[0-9]+){3}|\[[0-9a-fA-F:.]*\]|[a-z][a-z0-9.-]*)?:[1-9][0-9]{0,4})\b`)
+
+// patchUpstream applies the port edits exactly once, and refuses a file
+// in which one is missing or a fixed port is left.
+func TestPatchUpstream(t *testing.T) {
+	const doTest = "func testClientDo(t *testing.T, body interface{}) {\n" +
+		"\treq, err := NewRequest(\"PUT\", \"http://127.0.0.1:28934/v1/foo\", body)\n" +
+		"\tclient := NewClient()\n" +
+		"\tlist, err := net.Listen(\"tcp\", \":28934\")\n}\n"
+	got, err := patchUpstream("client_test.go", []byte(doTest))
+	if err != nil {
+		t.Fatalf("patchUpstream(TestClient_Do) = %v", err)
+	}
+	for _, want := range []string{"\taddr := coopAddr(t)\n", `"http://"+addr+"/v1/foo"`, `net.Listen("tcp", addr)`, "coopNewClient()"} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("patched TestClient_Do lacks %s:\n%s", want, got)
+		}
+	}
+	for _, tt := range []struct{ name, src, want string }{
+		{"client_test.go", strings.Replace(doTest, `net.Listen("tcp", ":28934")`, `net.Listen("tcp", ":28935")`, 1), "appears 0 times"},
+		{"client_test.go", doTest + doTest, "appears 2 times"},
+		{"roundtripper_test.go", "ts := listen(\"localhost:8080\")\n", `"localhost:8080" is a fixed port`},
+	} {
+		if _, err := patchUpstream(tt.name, []byte(tt.src)); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("patchUpstream(%s, %q) = %v, want an error with %q", tt.name, tt.src, err, tt.want)
+		}
+	}
+	if _, err := patchUpstream("roundtripper_test.go", []byte(`url := "http://999.999.999.999:999/"`+"\n"+`now := "23:59:59"`)); err != nil {
+		t.Errorf("patchUpstream of an unroutable URL and a time: %v", err)
 	}
 }
 
@@ -182,18 +256,22 @@ func writeFile(t *testing.T, path, content string) {
 	}
 }
 
-// runSuite runs the suite in dir, offline, and returns each test's
-// outcome by name ("pass", "fail" or "skip"); args go to go test.
-func runSuite(dir string, observed bool, args ...string) (map[string]string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", append([]string{"test", "-count=1", "-json"}, append(args, ".")...)...)
+// suiteCommand is a command run in the throwaway module dir, offline.
+func suiteCommand(dir string, observed bool, name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
 		"GOFLAGS=-mod=mod -buildvcs=false", "GOPROXY=off", "GOSUMDB=off", "GOWORK=off", "GOTOOLCHAIN=local")
 	if observed {
 		cmd.Env = append(cmd.Env, "COOP_OBSERVE=1")
 	}
+	return cmd
+}
+
+// runSuite runs the suite's test binary bin in dir and returns each
+// test's outcome by name ("pass", "fail" or "skip").
+func runSuite(dir, bin string, observed bool) (map[string]string, error) {
+	cmd := suiteCommand(dir, observed, "go", "tool", "test2json", "-t", bin, "-test.v=test2json", "-test.count=1", "-test.timeout=5m")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -213,7 +291,7 @@ func runSuite(dir string, observed bool, args ...string) (map[string]string, err
 		}
 	}
 	if len(results) == 0 {
-		return nil, fmt.Errorf("go test in %s: %v\n%s\n%s", dir, err, stderr.Bytes(), out)
+		return nil, fmt.Errorf("the suite in %s: %v\n%s\n%s", dir, err, stderr.Bytes(), out)
 	}
 	return results, nil
 }
@@ -224,6 +302,7 @@ const coopHelper = `package retryablehttp
 import (
 	"os"
 	"testing"
+	"time"
 
 	"github.com/coop-go/coop/httpx"
 	"github.com/coop-go/coop/httpx/retry"
@@ -232,10 +311,15 @@ import (
 
 // coopNewClient is NewClient wired as retry.Wrap wires a client (this
 // copy's types are not go-retryablehttp's, so it uses Wrap's wiring
-// directly), with httpx's client as HTTPClient.
+// directly), with httpx's client as HTTPClient, and the short backoff the
+// suite sets itself where it sets one: the default's 1 s doubling to 30 s
+// makes two tests wait 18 s, which tests nothing of httpx's. A test that
+// sets its own waits after the call still has them: the wiring reads them
+// at each use.
 func coopNewClient() *Client {
 	c := NewClient()
 	c.HTTPClient = httpx.NewClient()
+	c.RetryWaitMin, c.RetryWaitMax = 10*time.Millisecond, 50*time.Millisecond
 	w := retry.NewWiring(func() retry.Settings { return retry.Settings{c.RetryMax, c.RetryWaitMin, c.RetryWaitMax} },
 		c.RequestLogHook, c.CheckRetry, c.Backoff, c.PrepareRetry)
 	c.RequestLogHook, c.CheckRetry, c.Backoff, c.PrepareRetry = w.RequestLogHook, w.CheckRetry, w.Backoff, w.PrepareRetry
@@ -248,6 +332,82 @@ func TestMain(m *testing.M) {
 		iox.Default().Observe(iox.ObserverFunc(func(iox.Event) {}))
 	}
 	os.Exit(m.Run())
+}
+`
+
+// coopAddrLinux is coopAddr on Linux: the port is held, for the whole
+// test, by a socket bound with SO_REUSEADDR that never listens. Dials to
+// it are refused (what TestClient_Do's first requests must see), the
+// test's own net.Listen there succeeds (Go's listeners set SO_REUSEADDR
+// too, and Linux lets a reusing socket bind next to one that is not
+// listening), and no other socket can take it meanwhile: an explicit bind
+// without SO_REUSEADDR conflicts, and neither bind(0) nor connect picks a
+// port that is bound. coopAddr checks the first two before it returns.
+const coopAddrLinux = `package retryablehttp
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"syscall"
+	"testing"
+)
+
+// coopAddr returns a loopback host:port on which nothing listens and that
+// no other process can take until the test ends.
+func coopAddr(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatalf("coopAddr: %v", err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1); err != nil {
+		t.Fatalf("coopAddr: %v", err)
+	}
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatalf("coopAddr: %v", err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatalf("coopAddr: %v", err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
+	if c, err := net.Dial("tcp", addr); err == nil {
+		c.Close()
+		t.Fatalf("coopAddr: a dial to the held port %s was answered", addr)
+	} else if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("coopAddr: a dial to the held port %s: %v, want connection refused", addr, err)
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("coopAddr: the test could not listen on the held port: %v", err)
+	}
+	l.Close()
+	return addr
+}
+`
+
+// coopAddrOther is coopAddr elsewhere: a port the system just handed out
+// and freed, which another process could take before the test listens.
+const coopAddrOther = `//go:build !linux
+
+package retryablehttp
+
+import (
+	"net"
+	"testing"
+)
+
+// coopAddr returns a loopback host:port on which nothing listens.
+func coopAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("coopAddr: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
 `
 
