@@ -145,7 +145,11 @@ async function loadTasks() {
     for (const col of columns) tr.append(cell(col, t));
     return tr;
   });
-  $('task-rows').replaceChildren(...rows);
+  const body = $('task-rows');
+  body.replaceChildren(...rows);
+  // What the rows answer, for whoever reads the page (its tests too).
+  body.dataset.sort = list.sort + (list.desc ? ' desc' : ' asc');
+  body.dataset.filter = list.filter;
   $('matched').textContent = list.filter ? `${list.matched} of ${list.total} match` : `${list.total} tasks`;
   $('more').textContent = list.matched > list.tasks.length
     ? `showing the first ${list.tasks.length} of ${list.matched}; sort or filter to see others` : '';
@@ -186,14 +190,29 @@ function renderStats() {
   drawHistogram(c ? c.histogram : []);
 }
 
-function drawHistogram(buckets) {
+// fillBuckets adds the empty buckets the reply leaves out between the
+// first and the last, so that the x axis doubles at every step.
+function fillBuckets(buckets) {
+  if (!buckets.length) return [];
+  const out = [];
+  let le = buckets[0].le_ns;
+  for (const b of buckets) {
+    for (; le * 1.5 < b.le_ns && out.length < 64; le *= 2) out.push({ le_ns: Math.round(le), count: 0 });
+    out.push(b);
+    le = b.le_ns * 2;
+  }
+  return out;
+}
+
+function drawHistogram(sparse) {
   const svg = $('histogram');
   const ns = 'http://www.w3.org/2000/svg';
   svg.replaceChildren();
+  const buckets = fillBuckets(sparse);
   const w = svg.clientWidth || 500, h = 180, pad = 28;
   if (!buckets.length) return;
   const max = Math.max(...buckets.map((b) => b.count));
-  const bw = (w - 2 * pad) / buckets.length;
+  const bw = Math.min(48, (w - 2 * pad) / buckets.length);
   buckets.forEach((b, i) => {
     const bh = Math.max(1, (h - 2 * pad) * b.count / max);
     const r = document.createElementNS(ns, 'rect');
@@ -217,7 +236,7 @@ function drawHistogram(buckets) {
   const top = document.createElementNS(ns, 'text');
   top.setAttribute('x', '4');
   top.setAttribute('y', '14');
-  top.textContent = `${max} calls`;
+  top.textContent = `${max} call${max === 1 ? '' : 's'}`;
   svg.append(top);
 }
 
