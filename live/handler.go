@@ -8,8 +8,10 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coop-go/coop/iox"
@@ -52,6 +54,7 @@ type handler struct {
 	opts Options
 	rec  *recorder
 	mux  *http.ServeMux
+	rows sync.Pool // *[]row: a table's rows, reused from poll to poll
 }
 
 // Handler returns a handler that serves the page of scheduler s, and the
@@ -127,7 +130,13 @@ func (h *handler) tasks(w http.ResponseWriter, r *http.Request) {
 	since := h.rec.touch()
 	h.rec.prune()
 	snap := h.s.Snapshot()
-	rows := make([]row, len(snap.Tasks))
+	buf, _ := h.rows.Get().(*[]row)
+	if buf == nil {
+		buf = new([]row)
+	}
+	defer h.rows.Put(buf)
+	rows := slices.Grow((*buf)[:0], len(snap.Tasks))[:len(snap.Tasks)]
+	*buf = rows
 	states := map[string]int{}
 	for i, ts := range snap.Tasks {
 		rows[i] = rowOf(ts)
@@ -200,9 +209,8 @@ func (h *handler) detail(w http.ResponseWriter, r *http.Request) {
 		d.Task = Task{ID: id, Name: t.Name(), State: "ended"}
 		d.Err = errString(t.Err())
 	}
-	lq := listQuery{sort: "id"}
-	children, _ = lq.list(children)
-	d.Children = tasksOf(children)
+	page, _ := listQuery{sort: "id", limit: len(children)}.list(children)
+	d.Children = tasksOf(page)
 	d.Events, d.EventsSeen = h.rec.calls(id)
 	if withStack && d.Alive {
 		if t := h.lookup(id); t != nil {

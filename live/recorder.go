@@ -43,6 +43,14 @@ type recorder struct {
 	ntasks  atomic.Int64
 	pruning atomic.Bool
 
+	// recent caches records by task id, direct-mapped, in front of tasks:
+	// a task's calls find its record with one load instead of a walk of
+	// the map's trie, which on 10,000 tasks misses the cache at every
+	// level. A slot holds a record of tasks or nil; a record is only
+	// trusted for the id it has.
+	recent [1 << 14]atomic.Pointer[taskRec]
+	gen    atomic.Uint64 // recording sessions so far; a record of an earlier one is not used
+
 	stallMu    sync.Mutex
 	stalls     []Stall // ring of the last maxStalls reports
 	stallNext  int
@@ -59,6 +67,7 @@ const (
 // A taskRec is what the recorder keeps of one task.
 type taskRec struct {
 	task *iox.Task
+	gen  uint64
 	gid  atomic.Int64 // the task's goroutine, once seen; iox: goes with Task.Stack
 
 	mu   sync.Mutex
@@ -131,7 +140,11 @@ func (r *recorder) expire(now time.Time) {
 	r.remove = nil
 	r.timer.Stop()
 	r.timer = nil
+	r.gen.Add(1) // before the records go: a call still being observed makes a new one
 	r.tasks.Clear()
+	for i := range r.recent {
+		r.recent[i].Store(nil)
+	}
 	r.ntasks.Store(0)
 	r.ended = nil
 	r.stallMu.Lock()
@@ -171,18 +184,27 @@ func (r *recorder) Observe(e iox.Event) {
 // record returns t's record, made on first use, or nil if too many tasks
 // are recorded.
 func (r *recorder) record(t *iox.Task) *taskRec {
+	slot := &r.recent[t.ID()%uint64(len(r.recent))]
+	gen := r.gen.Load()
+	if rec := slot.Load(); rec != nil && rec.task == t && rec.gen == gen {
+		return rec
+	}
 	if v, ok := r.tasks.Load(t.ID()); ok {
-		return v.(*taskRec)
+		rec := v.(*taskRec)
+		slot.Store(rec)
+		return rec
 	}
 	if r.ntasks.Load() >= maxRecords {
 		r.pruneAsync()
 		return nil
 	}
-	v, loaded := r.tasks.LoadOrStore(t.ID(), &taskRec{task: t})
+	v, loaded := r.tasks.LoadOrStore(t.ID(), &taskRec{task: t, gen: gen})
 	if !loaded && r.ntasks.Add(1)%pruneEvery == 0 {
 		r.pruneAsync()
 	}
-	return v.(*taskRec)
+	rec := v.(*taskRec)
+	slot.Store(rec)
+	return rec
 }
 
 // pruneAsync prunes on a goroutine of its own, so that no task's call
@@ -222,6 +244,7 @@ func (r *recorder) prune() {
 			if r.tasks.CompareAndDelete(rec.task.ID(), rec) {
 				r.ntasks.Add(-1)
 			}
+			r.recent[rec.task.ID()%uint64(len(r.recent))].CompareAndSwap(rec, nil)
 		}
 		r.ended = append(r.ended[:0:0], r.ended[n:]...)
 	}

@@ -33,16 +33,21 @@ func statsReport(st *iox.Stats, v url.Values) (StatsReport, error) {
 	targets := st.Targets()
 	rep.TargetsTotal = len(targets)
 	q := strings.ToLower(v.Get("q"))
+	type target struct {
+		name  string
+		calls int64
+	}
+	kept := make([]target, 0, len(targets))
 	for name, s := range targets {
 		if contains(name, q) {
-			rep.Targets = append(rep.Targets, callStats(name, s))
+			kept = append(kept, target{name, s.Count})
 		}
 	}
-	slices.SortFunc(rep.Targets, func(a, b CallStats) int {
-		return cmp.Or(cmp.Compare(b.Calls, a.Calls), cmp.Compare(a.Name, b.Name))
+	slices.SortFunc(kept, func(a, b target) int {
+		return cmp.Or(cmp.Compare(b.calls, a.calls), strings.Compare(a.name, b.name))
 	})
-	if len(rep.Targets) > limit {
-		rep.Targets = rep.Targets[:limit]
+	for _, t := range kept[:min(limit, len(kept))] {
+		rep.Targets = append(rep.Targets, callStats(t.name, targets[t.name]))
 	}
 	return rep, nil
 }
