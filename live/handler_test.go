@@ -465,3 +465,33 @@ func TestNewHandlerBadInput(t *testing.T) {
 		}()
 	}
 }
+
+// A handler nobody has looked at leaves the door as it was: no observer
+// wants the scheduler's calls reported until the first request.
+func TestMountedCostsNothing(t *testing.T) {
+	s := iox.New()
+	defer s.Close()
+	h := Handler(s)
+	reported := func() bool {
+		var got bool
+		s.Go(func(ctx context.Context) error {
+			op, err := iox.Begin(ctx, iox.OpBlock, "probe")
+			got = op.Reported()
+			op.End(0, nil)
+			return err
+		}).Wait()
+		return got
+	}
+	if reported() {
+		t.Fatal("a call is reported with the handler mounted and nobody looking")
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/stalls", nil))
+	if !reported() {
+		t.Fatal("a call is not reported while someone looks")
+	}
+	h.(*handler).rec.expire(time.Now().Add(2 * time.Minute))
+	if reported() {
+		t.Fatal("a call is reported after the handler stopped recording")
+	}
+}
