@@ -121,15 +121,21 @@ func (p *pushLoad) waitDelivered(n int64) {
 	}
 }
 
-// watch polls the handler of s as the open page does (the table's first
-// 500 rows, the stats, the watchdog's reports) every interval, until
-// stop is called.
+// watch polls the handler of s as the open page does every interval,
+// until stop is called: the table's first 500 rows and the watchdog's
+// reports each time, the stats every fifth time.
 func watch(b *testing.B, s *iox.Scheduler, interval time.Duration) (stop func()) {
 	srv := httptest.NewServer(Handler(s))
 	quit := make(chan struct{})
 	var wg sync.WaitGroup
+	polls := 0
 	poll := func() {
-		for _, path := range []string{"api/tasks?sort=blocked_ns&desc=true&limit=500", "api/stats?limit=100", "api/stalls"} {
+		paths := []string{"api/tasks?sort=blocked_ns&desc=true&limit=500", "api/stalls"}
+		if polls%5 == 0 {
+			paths = append(paths, "api/stats?limit=100")
+		}
+		polls++
+		for _, path := range paths {
 			resp, err := http.Get(srv.URL + "/" + path)
 			if err != nil {
 				b.Error(err)
@@ -228,12 +234,14 @@ func BenchmarkDoorIdle(b *testing.B) {
 			}
 			nop := func() error { return nil }
 			b.ResetTimer()
+			cpu := cpuTime()
 			s.Go(func(ctx context.Context) error {
 				for range b.N {
 					iox.Block("nop", nop)
 				}
 				return nil
 			}).Wait()
+			b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
 		})
 	}
 }
@@ -248,13 +256,16 @@ func BenchmarkPoll(b *testing.B) {
 	h := Handler(p.s)
 	for _, path := range []string{"/api/tasks?sort=blocked_ns&desc=true&limit=500", "/api/stats?limit=100", "/api/stalls"} {
 		b.Run("path="+strings.SplitN(path[5:], "?", 2)[0], func(b *testing.B) {
+			cpu, n := cpuTime(), 0
 			for b.Loop() {
 				rec := httptest.NewRecorder()
 				h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
 				if rec.Code != 200 {
 					b.Fatal(rec.Body.String())
 				}
+				n++
 			}
+			b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/float64(n), "cpu-ns/op")
 		})
 	}
 }

@@ -23,8 +23,8 @@
 //
 // # Cost
 //
-// The page polls the JSON once a second (the rate can be changed, and it
-// stops while the browser's tab is hidden). Polling rather than
+// The page polls the JSON once a second, the stats every fifth time (the
+// rate can be changed, and it stops while the browser's tab is hidden). Polling rather than
 // server-sent events keeps the handler stateless per viewer: no goroutine
 // or connection is held for an open tab, a proxy or a server's
 // WriteTimeout cannot cut a stream, and the page, `coop top` and any

@@ -128,7 +128,7 @@ func (h *handler) tasks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	since := h.rec.touch()
-	h.rec.prune()
+	h.rec.pruneEvery(pruneInterval)
 	snap := h.s.Snapshot()
 	buf, _ := h.rows.Get().(*[]row)
 	if buf == nil {

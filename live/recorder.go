@@ -39,9 +39,10 @@ type recorder struct {
 	timer  *time.Timer
 	ended  []*taskRec // recently ended tasks, oldest first
 
-	tasks   sync.Map // task id -> *taskRec
-	ntasks  atomic.Int64
-	pruning atomic.Bool
+	tasks     sync.Map // task id -> *taskRec
+	ntasks    atomic.Int64
+	pruning   atomic.Bool
+	lastPrune atomic.Int64 // unix nanoseconds
 
 	// recent caches records by task id, direct-mapped, in front of tasks:
 	// a task's calls find its record with one load instead of a walk of
@@ -215,6 +216,18 @@ func (r *recorder) pruneAsync() {
 			defer r.pruning.Store(false)
 			r.prune()
 		}()
+	}
+}
+
+// pruneInterval is how often the task list prunes the records.
+const pruneInterval = 5 * time.Second
+
+// pruneEvery prunes if the last prune is older than d.
+func (r *recorder) pruneEvery(d time.Duration) {
+	now := r.now().UnixNano()
+	last := r.lastPrune.Load()
+	if now-last >= int64(d) && r.lastPrune.CompareAndSwap(last, now) {
+		r.prune()
 	}
 }
 

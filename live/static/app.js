@@ -25,6 +25,7 @@ const state = {
   sort: 'blocked_ns', desc: true, q: '', tq: '',
   interval: 1000, paused: false, timer: null,
   histo: null, // {from: 'kind' | 'target', name}
+  ticks: 0, statsDue: true, // the stats are fetched every fifth refresh
   detail: null, // task id shown, or null for the list
   stackWanted: true,
   lastStats: null,
@@ -311,6 +312,7 @@ async function kill() {
 function route() {
   const m = /^#task\/(\d+)$/.exec(location.hash);
   state.detail = m ? m[1] : null;
+  state.statsDue = true;
   $('list-view').hidden = !!m;
   $('detail-view').hidden = !m;
   if (m) {
@@ -332,7 +334,14 @@ async function refresh() {
   if (!state.paused && !document.hidden) {
     try {
       if (state.detail) await loadDetail();
-      else await Promise.all([loadTasks(), loadStats(), loadStalls()]);
+      else {
+        // The stats move slowly and cost the most to gather (every
+        // target's histogram): every fifth refresh, or when asked.
+        const stats = state.statsDue || state.ticks % 5 === 0;
+        state.statsDue = false;
+        state.ticks++;
+        await Promise.all([loadTasks(), stats ? loadStats() : null, loadStalls()]);
+      }
       $('status').textContent = 'updated ' + new Date().toLocaleTimeString([], { hour12: false });
       $('status').classList.remove('bad');
     } catch (e) {
@@ -361,7 +370,7 @@ function init() {
   renderHead();
   $('filter').addEventListener('input', debounce((e) => { state.q = e.target.value; kick(); }, 200));
   $('filter').addEventListener('keydown', (e) => { if (e.key === 'Enter') { state.q = e.target.value; kick(); } });
-  $('target-filter').addEventListener('input', debounce((e) => { state.tq = e.target.value; kick(); }, 200));
+  $('target-filter').addEventListener('input', debounce((e) => { state.tq = e.target.value; state.statsDue = true; kick(); }, 200));
   $('interval').addEventListener('change', (e) => { state.interval = Number(e.target.value); kick(); });
   $('pause').addEventListener('click', () => {
     state.paused = !state.paused;
