@@ -37,12 +37,14 @@
 // observes the scheduler (iox.Scheduler.Observe), but only while someone
 // is looking: from the first request until none has come for
 // Options.Linger (a minute). A mounted handler that nobody looks at costs
-// the scheduler nothing. BENCHMARKS.md has the cost of an open page on a
-// program of 10,000 tasks.
+// the scheduler nothing; the price is that a task's page shows the calls
+// made since the page was first opened, not those before
+// (Options.AlwaysRecord records from the start). BENCHMARKS.md has the
+// cost of an open page on a program of 10,000 tasks.
 //
 // # JSON
 //
-// Every path answers GET with JSON; their replies are the types TaskList,
+// The paths under api/ answer with JSON; their replies are the types TaskList,
 // TaskDetail, StatsReport, StallList, KillReply and ErrorReply, whose
 // field comments are the documentation of the schema. Field names are
 // stable. api/schema serves the same as a JSON Schema document.

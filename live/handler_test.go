@@ -111,6 +111,12 @@ func TestTaskList(t *testing.T) {
 			t.Errorf("not the longest blocked first: %v", names(list.Tasks))
 		}
 	}
+	getJSON(t, base, "api/tasks?desc=false", &list)
+	for i := 1; i < len(list.Tasks); i++ {
+		if list.Tasks[i-1].BlockedNS > list.Tasks[i].BlockedNS {
+			t.Errorf("desc=false: not the shortest blocked first: %v", names(list.Tasks))
+		}
+	}
 }
 
 func TestTaskListSortAndFilter(t *testing.T) {

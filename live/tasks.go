@@ -99,9 +99,10 @@ func intParam(v url.Values, name string, def, lo, hi int) (int, error) {
 	return n, nil
 }
 
-// list sorts and filters rows as lq says and returns the page; matched is
-// the number of rows that pass the filter. It sorts pointers, so that a
-// table of 10,000 tasks is sorted without moving rows.
+// list sorts and filters rows, in a Snapshot's order, as lq says and
+// returns the page; matched is the number of rows that pass the filter.
+// It sorts pointers, so that a table of 10,000 tasks is sorted without
+// moving rows.
 func (lq listQuery) list(rows []row) (page []*row, matched int) {
 	kept := make([]*row, 0, len(rows))
 	for i := range rows {
@@ -109,14 +110,18 @@ func (lq listQuery) list(rows []row) (page []*row, matched int) {
 			kept = append(kept, &rows[i])
 		}
 	}
-	by := sortKeys[lq.sort].cmp
-	slices.SortFunc(kept, func(a, b *row) int {
-		c := by(a, b)
-		if lq.desc {
-			c = -c
-		}
-		return cmp.Or(c, cmp.Compare(a.id, b.id))
-	})
+	// A Snapshot lists the longest blocked first, then the others by id:
+	// the default order, which needs no sort.
+	if lq.sort != defaultSort || !lq.desc {
+		by := sortKeys[lq.sort].cmp
+		slices.SortFunc(kept, func(a, b *row) int {
+			c := by(a, b)
+			if lq.desc {
+				c = -c
+			}
+			return cmp.Or(c, cmp.Compare(a.id, b.id))
+		})
+	}
 	if lq.offset >= len(kept) {
 		return nil, len(kept)
 	}
