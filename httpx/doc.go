@@ -95,8 +95,13 @@
 //     is dialed through netx, but its RoundTrip is not a blocking call
 //     itself.
 //   - Connections made by DialTLSContext or DialTLS are used as they are,
-//     since netx wraps below TLS only: their reads and writes are not
-//     blocking calls (the round trip still is).
+//     since netx wraps below TLS only: their reads and writes are blocking
+//     calls only if they were dialed with tlsx or netx (the round trip and
+//     the dial still are). Without either, net/http runs the handshake
+//     over a netx conn; it is not one blocking call of its own, as tlsx's
+//     handshakes are, since net/http's handshake path (HTTP/1-only
+//     requests, proxies, its trace hooks) cannot be replaced without
+//     changing what net/http does.
 //   - Forwarded variables are copies taken at program start, pointing at
 //     the same values: DefaultServeMux is net/http's mux, and the Err*
 //     values are net/http's errors, so errors.Is works.
