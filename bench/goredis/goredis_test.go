@@ -98,7 +98,84 @@ func TestGoRedisSwapped(t *testing.T) {
 	if passed < 400 {
 		t.Errorf("only %d specs passed unswapped: the run did not go as planned", passed)
 	}
+
+	// The swapped library's blocking calls are the scheduler's: a BLPOP
+	// that would wait forever, made with context.Background(), ends when
+	// its task is killed.
+	killer := filepath.Join(tmp, "ws", "killer")
+	for name, content := range map[string]string{"go.mod": killerMod, "main.go": killerMain} {
+		if err := os.MkdirAll(killer, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(killer, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	goCmd(t, filepath.Dir(work), nil, "work", "use", killer)
+	port, _, stop := startRedis(t, redisServer)
+	defer stop()
+	out := goCmd(t, killer, []string{"GOWORK=" + work}, "run", ".", "127.0.0.1:"+port)
+	t.Logf("%s", strings.TrimSpace(string(out)))
 }
+
+// The program that kills BLPOPs, in the swapped workspace (which provides
+// coop, and go-redis's swapped copy).
+const killerMod = `module example.com/killer
+
+go 1.26.0
+
+require github.com/redis/go-redis/v9 ` + version + `
+`
+
+const killerMain = `package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/coop-go/coop/iox"
+	"github.com/redis/go-redis/v9"
+)
+
+func main() {
+	rdb := redis.NewClient(&redis.Options{Addr: os.Args[1]})
+	defer rdb.Close()
+	s := iox.New()
+	defer s.Close()
+	var took []time.Duration
+	for range 20 {
+		tk := s.Go(func(context.Context) error {
+			return rdb.BLPop(context.Background(), 0, "coop:never").Err()
+		})
+		for { // until the task waits in a read of its conn
+			if st, ok := s.Snapshot().Task(tk.ID()); ok && st.State == iox.Blocked && st.Op == iox.OpRead {
+				break
+			}
+			select {
+			case <-tk.Done():
+				fmt.Println("BLPOP ended before the kill:", tk.Err())
+				os.Exit(1)
+			case <-time.After(100 * time.Microsecond):
+			}
+		}
+		start := time.Now()
+		tk.Kill(nil)
+		<-tk.Done()
+		took = append(took, time.Since(start))
+		if !errors.Is(tk.Err(), iox.ErrKilled) {
+			fmt.Println("the killed BLPOP returned", tk.Err())
+			os.Exit(1)
+		}
+	}
+	slices.Sort(took)
+	fmt.Printf("killed %d BLPOPs blocked forever: from Kill to the task's end %v median, %v to %v\n",
+		len(took), took[len(took)/2], took[0], took[len(took)-1])
+}
+`
 
 // download fetches go-redis through the module proxy and returns its
 // directory in the module cache.
