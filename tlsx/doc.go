@@ -55,5 +55,6 @@
 // as after package net's own read deadline: the error is temporary
 // (net.Error), so crypto/tls keeps the connection's state. A write cut
 // short leaves the TLS stream corrupt, as crypto/tls says of a write past
-// its deadline, and so does a kill.
+// its deadline; after a kill cuts a read or a write short, the Conn's
+// calls in that direction fail from then on.
 package tlsx

@@ -290,18 +290,15 @@ func TestBadInput(t *testing.T) {
 		t.Error("Listen with no certificate succeeded")
 	}
 
-	err = iox.Timeout(time.Hour, func() error {
-		ready := make(chan struct{})
-		tk := s.Go(func(ctx context.Context) error {
-			<-ready
-			_, err := Dial("tcp", l.Addr().String(), clientConfig())
-			return err
-		})
-		tk.Kill(errReason)
-		close(ready)
-		return tk.Wait()
+	ready := make(chan struct{})
+	tk := s.Go(func(ctx context.Context) error {
+		<-ready
+		_, err := Dial("tcp", l.Addr().String(), clientConfig())
+		return err
 	})
-	if !errors.Is(err, errReason) {
+	tk.Kill(errReason)
+	close(ready)
+	if err := tk.Wait(); !errors.Is(err, errReason) {
 		t.Fatalf("Dial in a killed task = %v, want the kill", err)
 	}
 }
