@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"syscall"
 	"time"
 
 	"github.com/coop-go/coop/internal/deadline"
@@ -57,6 +58,9 @@ func (e *endpoint) io(kind iox.OpKind, s *side, name string, f func() (int, erro
 // is called again after such a timeout with the bytes done so far, until
 // it is done (a stream's write, a copy).
 func (e *endpoint) run(kind iox.OpKind, s *side, name string, full bool, f func(done int) (int, error)) (int, error) {
+	if s.Apply == nil {
+		return 0, syscall.EINVAL // a zero conn, as package net's
+	}
 	op, err := iox.Begin(background, kind, e.target)
 	if err != nil {
 		return 0, e.opError(name, err)
@@ -81,6 +85,9 @@ func (e *endpoint) opError(op string, err error) error {
 // connection, with package net's semantics; timeout scopes and kills work
 // on top of them and leave them as they were.
 func (e *endpoint) SetDeadline(t time.Time) error {
+	if e.rd.Apply == nil {
+		return syscall.EINVAL // a zero conn, as package net's
+	}
 	if err := e.rd.Set(t); err != nil {
 		return err
 	}
@@ -89,13 +96,26 @@ func (e *endpoint) SetDeadline(t time.Time) error {
 
 // SetReadDeadline sets the deadline for future Read calls and any
 // currently-blocked Read call, as package net's.
-func (e *endpoint) SetReadDeadline(t time.Time) error { return e.rd.Set(t) }
+func (e *endpoint) SetReadDeadline(t time.Time) error {
+	if e.rd.Apply == nil {
+		return syscall.EINVAL
+	}
+	return e.rd.Set(t)
+}
 
 // SetWriteDeadline sets the deadline for future Write calls and any
 // currently-blocked Write call, as package net's.
-func (e *endpoint) SetWriteDeadline(t time.Time) error { return e.wr.Set(t) }
+func (e *endpoint) SetWriteDeadline(t time.Time) error {
+	if e.wr.Apply == nil {
+		return syscall.EINVAL
+	}
+	return e.wr.Set(t)
+}
 
 // conn is what every netx conn shares: the wrapped conn and its endpoint.
+// A zero conn (var c netx.TCPConn) wraps nothing; its methods return
+// syscall.EINVAL (LocalAddr and RemoteAddr nil), as those of package net's
+// zero conns do, rather than panic.
 type conn struct {
 	endpoint
 	nc net.Conn
@@ -120,13 +140,28 @@ func (c *conn) Write(b []byte) (int, error) {
 
 // Close closes the connection. Any blocked Read or Write operations will
 // be unblocked and return errors.
-func (c *conn) Close() error { return c.nc.Close() }
+func (c *conn) Close() error {
+	if c.nc == nil {
+		return syscall.EINVAL
+	}
+	return c.nc.Close()
+}
 
 // LocalAddr returns the local network address, if known.
-func (c *conn) LocalAddr() net.Addr { return c.nc.LocalAddr() }
+func (c *conn) LocalAddr() net.Addr {
+	if c.nc == nil {
+		return nil
+	}
+	return c.nc.LocalAddr()
+}
 
 // RemoteAddr returns the remote network address, if known.
-func (c *conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
+func (c *conn) RemoteAddr() net.Addr {
+	if c.nc == nil {
+		return nil
+	}
+	return c.nc.RemoteAddr()
+}
 
 // Unwrap returns the wrapped connection.
 func (c *conn) Unwrap() net.Conn { return c.nc }

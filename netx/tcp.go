@@ -26,51 +26,51 @@ func newTCPConn(tc *net.TCPConn) *TCPConn {
 
 // CloseRead shuts down the reading side of the TCP connection. Most
 // callers should just use Close.
-func (c *TCPConn) CloseRead() error { return c.tc.CloseRead() }
+func (c *TCPConn) CloseRead() error { return c.tcp().CloseRead() }
 
 // CloseWrite shuts down the writing side of the TCP connection. Most
 // callers should just use Close.
-func (c *TCPConn) CloseWrite() error { return c.tc.CloseWrite() }
+func (c *TCPConn) CloseWrite() error { return c.tcp().CloseWrite() }
 
 // File returns a copy of the underlying os.File; see net.TCPConn.File.
-func (c *TCPConn) File() (f *os.File, err error) { return c.tc.File() }
+func (c *TCPConn) File() (f *os.File, err error) { return c.tcp().File() }
 
 // MultipathTCP reports whether the ongoing connection is using MPTCP.
-func (c *TCPConn) MultipathTCP() (bool, error) { return c.tc.MultipathTCP() }
+func (c *TCPConn) MultipathTCP() (bool, error) { return c.tcp().MultipathTCP() }
 
 // SetKeepAlive sets whether the operating system should send keep-alive
 // messages on the connection.
-func (c *TCPConn) SetKeepAlive(keepalive bool) error { return c.tc.SetKeepAlive(keepalive) }
+func (c *TCPConn) SetKeepAlive(keepalive bool) error { return c.tcp().SetKeepAlive(keepalive) }
 
 // SetKeepAliveConfig configures keep-alive messages sent by the operating
 // system.
 func (c *TCPConn) SetKeepAliveConfig(config net.KeepAliveConfig) error {
-	return c.tc.SetKeepAliveConfig(config)
+	return c.tcp().SetKeepAliveConfig(config)
 }
 
 // SetKeepAlivePeriod sets the duration the connection needs to remain idle
 // before TCP starts sending keepalive probes.
-func (c *TCPConn) SetKeepAlivePeriod(d time.Duration) error { return c.tc.SetKeepAlivePeriod(d) }
+func (c *TCPConn) SetKeepAlivePeriod(d time.Duration) error { return c.tcp().SetKeepAlivePeriod(d) }
 
 // SetLinger sets the behavior of Close on a connection which still has
 // data waiting to be sent or to be acknowledged; see net.TCPConn.SetLinger.
-func (c *TCPConn) SetLinger(sec int) error { return c.tc.SetLinger(sec) }
+func (c *TCPConn) SetLinger(sec int) error { return c.tcp().SetLinger(sec) }
 
 // SetNoDelay controls whether the operating system should delay packet
 // transmission in hopes of sending fewer packets (Nagle's algorithm).
-func (c *TCPConn) SetNoDelay(noDelay bool) error { return c.tc.SetNoDelay(noDelay) }
+func (c *TCPConn) SetNoDelay(noDelay bool) error { return c.tcp().SetNoDelay(noDelay) }
 
 // SetReadBuffer sets the size of the operating system's receive buffer
 // associated with the connection.
-func (c *TCPConn) SetReadBuffer(bytes int) error { return c.tc.SetReadBuffer(bytes) }
+func (c *TCPConn) SetReadBuffer(bytes int) error { return c.tcp().SetReadBuffer(bytes) }
 
 // SetWriteBuffer sets the size of the operating system's transmit buffer
 // associated with the connection.
-func (c *TCPConn) SetWriteBuffer(bytes int) error { return c.tc.SetWriteBuffer(bytes) }
+func (c *TCPConn) SetWriteBuffer(bytes int) error { return c.tcp().SetWriteBuffer(bytes) }
 
 // SyscallConn returns a raw network connection. This implements the
 // syscall.Conn interface.
-func (c *TCPConn) SyscallConn() (syscall.RawConn, error) { return c.tc.SyscallConn() }
+func (c *TCPConn) SyscallConn() (syscall.RawConn, error) { return c.tcp().SyscallConn() }
 
 // ReadFrom implements the io.ReaderFrom ReadFrom method, as
 // net.TCPConn.ReadFrom: from a TCP or Unix conn (netx's or net's, or an
@@ -137,6 +137,9 @@ func (l *TCPListener) SyscallConn() (syscall.RawConn, error) { return l.tl.Sysca
 
 // copyInto copies r into c (see ReadFrom).
 func copyInto(c *TCPConn, r io.Reader) (int64, error) {
+	if c.tc == nil {
+		return 0, syscall.EINVAL // a zero conn, as package net's
+	}
 	src, srcSide, lr := unwrapReader(r)
 	switch {
 	case srcSide != nil: // a splice: cut it on its source only
@@ -153,6 +156,9 @@ func copyInto(c *TCPConn, r io.Reader) (int64, error) {
 
 // copyOut copies c into w (see WriteTo).
 func copyOut(c *TCPConn, w io.Writer) (int64, error) {
+	if c.tc == nil {
+		return 0, syscall.EINVAL
+	}
 	if dst := unwrapWriter(w); dst != nil { // a splice: cut it on c only
 		return c.copyCall(iox.OpRead, "writeto", &c.rd, func() (int64, error) { return dst.ReadFrom(c.tc) })
 	}

@@ -43,7 +43,7 @@ func (s *statuses) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprint(w, "body of answer ", i)
 }
 
-// retryClient returns a NewRetryClient with the given waits, closed with
+// retryClient returns a NewClient with the given waits, closed with
 // the test.
 func retryClient(t *testing.T, waitMin, waitMax time.Duration) *retryablehttp.Client {
 	c := NewClient()
@@ -322,11 +322,11 @@ func TestRetryPostBodyResent(t *testing.T) {
 	}
 }
 
-// NewRetryClient logs nothing; a Logger and hooks the user sets still
+// NewClient logs nothing; a Logger and hooks the user sets still
 // work, and so do the user's policies.
 func TestRetryLoggerAndHooks(t *testing.T) {
 	if NewClient().Logger != nil {
-		t.Fatal("NewRetryClient has a Logger: it would print a line per request")
+		t.Fatal("NewClient has a Logger: it would print a line per request")
 	}
 	h := &statuses{codes: []int{418, 418, 200}}
 	srv := newServer(t, h.ServeHTTP)
