@@ -151,6 +151,16 @@ func (st *simTurn) loop() {
 			continue
 		}
 		if st.closing {
+			// The world is ending: the goroutines still waiting for one of
+			// its timers (a handler asleep that is no task) are woken now,
+			// in order, so that they run to their end rather than wait
+			// for a clock that no longer moves; tickers fire once more.
+			if t := st.timers.first(); t != nil {
+				t.period = 0
+				st.fireLocked(t, simNow())
+				st.mu.Unlock()
+				continue
+			}
 			st.stopped = true
 			st.mu.Unlock()
 			return
