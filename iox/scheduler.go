@@ -14,8 +14,8 @@ type Scheduler struct {
 	cfg       config
 	isDefault bool
 	clock     clock
-	turn      turner // nil in Free mode
-	coop      *turn  // the turn of a Cooperative scheduler, for the watchdog
+	turn      turner   // nil in Free mode
+	coop      *turn    // the turn of a Cooperative scheduler, for the watchdog
 	sim       *simTurn // the turn of a Simulated scheduler
 
 	obsMu     sync.Mutex

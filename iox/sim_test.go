@@ -81,4 +81,3 @@ func TestSimulatedIsDeterministicBySeed(t *testing.T) {
 	}
 	t.Logf("seed 7: %s", first)
 }
-

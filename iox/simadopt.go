@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
 
 	"github.com/coop-go/coop/internal/goid"
 	"github.com/coop-go/coop/internal/simworld"
@@ -102,13 +101,12 @@ func creatorOf(stack []byte) (creator int64, entry string) {
 		}
 		// The entry is the function frame just above: lines alternate
 		// between a function and its location.
-		for k := i - 2; k >= 1; k -= 2 {
+		if k := i - 2; k >= 1 {
 			fn := lines[k]
 			if p := bytes.LastIndexByte(fn, '('); p > 0 {
 				fn = fn[:p]
 			}
 			entry = string(fn)
-			break
 		}
 		break
 	}
@@ -141,7 +139,3 @@ func envOf(parent context.Context) (any, bool) {
 	e := parent.Value(envKey{})
 	return e, e != nil
 }
-
-// simSteps counts the grants of every world, for a wall-clock watchdog
-// that tells a hung world from a slow one.
-var simSteps atomic.Uint64

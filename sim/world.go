@@ -27,8 +27,8 @@ type World struct {
 	// failedBefore: t had failed before the world began, so only a new
 	// failure is the world's.
 	failedBefore bool
-	s    *iox.Scheduler
-	net  *Network
+	s            *iox.Scheduler
+	net          *Network
 
 	mu      sync.Mutex
 	events  []iox.Event

@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"syscall"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
