@@ -257,7 +257,7 @@ type deadline struct {
 	mu    sync.Mutex
 	t     time.Time
 	timer *time.Timer
-	ch    chan struct{} // closed while the deadline has passed; nil: none set yet
+	ch    chan struct{} // closed while the deadline has passed; made on first use
 }
 
 // set makes t the deadline, for the calls to come and the calls under way.
@@ -289,10 +289,14 @@ func (d *deadline) set(t time.Time) {
 	}
 }
 
-// wait returns a channel closed once the deadline passes (nil: never).
+// wait returns a channel closed once the deadline passes: the one set
+// closes, so that a call blocked before a deadline was set is woken by it.
 func (d *deadline) wait() <-chan struct{} {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.ch == nil {
+		d.ch = make(chan struct{})
+	}
 	return d.ch
 }
 
