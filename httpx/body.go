@@ -19,8 +19,8 @@ func (c *call) body(rc io.ReadCloser) io.ReadCloser {
 		c.end()
 		return rc
 	}
-	c.b = body{rc: rc, c: c}
-	b := &c.b
+	c.rbody = body{rc: rc, c: c}
+	b := &c.rbody
 	if w, ok := rc.(io.Writer); ok {
 		return &rwBody{body: b, w: w}
 	}
@@ -37,18 +37,18 @@ var testHookRead func()
 
 func (b *body) Read(p []byte) (int, error) {
 	c := b.c
-	op, err := iox.Begin(c.ctx, iox.OpRead, c.target)
+	op, err := iox.Begin(c.b.Context(), iox.OpRead, c.target)
 	if err != nil {
 		return 0, err
 	}
-	stop := c.bound(op)
+	stop := c.b.Bound(op)
 	if testHookRead != nil {
 		testHookRead()
 	}
 	n, err := b.rc.Read(p)
 	stop()
 	if err != nil {
-		err = c.cause(err)
+		err = c.b.Err(err)
 		c.end()
 	}
 	return n, op.End(n, err)
@@ -70,12 +70,12 @@ type rwBody struct {
 
 func (b *rwBody) Write(p []byte) (int, error) {
 	c := b.c
-	op, err := iox.Begin(c.ctx, iox.OpWrite, c.target)
+	op, err := iox.Begin(c.b.Context(), iox.OpWrite, c.target)
 	if err != nil {
 		return 0, err
 	}
-	stop := c.bound(op)
+	stop := c.b.Bound(op)
 	n, err := b.w.Write(p)
 	stop()
-	return n, op.End(n, c.cause(err))
+	return n, op.End(n, c.b.Err(err))
 }

@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/coop-go/coop/internal/eventlog"
 	"github.com/coop-go/coop/iox"
+	"github.com/coop-go/coop/iox/ioxtest"
 )
 
 // The body of a response to a protocol switch stays writable, and its
@@ -27,7 +27,7 @@ func TestSwitchedBodyWritable(t *testing.T) {
 		brw.WriteString(line)
 		brw.Flush()
 	}, c)
-	log := &eventlog.Log{}
+	log := &ioxtest.Recorder{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	tk := s.Go(func(ctx context.Context) error {

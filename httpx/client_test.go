@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coop-go/coop/internal/eventlog"
 	"github.com/coop-go/coop/iox"
+	"github.com/coop-go/coop/iox/ioxtest"
 )
 
 // Get, Head, Post and PostForm go through DefaultClient and
@@ -33,7 +33,7 @@ func TestPackageFunctions(t *testing.T) {
 	}
 	host := strings.TrimPrefix(srv.URL, "http://")
 	for _, c := range calls {
-		log := &eventlog.Log{}
+		log := &ioxtest.Recorder{}
 		s := iox.New(iox.WithObserver(log))
 		tk := s.Go(func(ctx context.Context) error {
 			resp, err := c.do()

@@ -63,14 +63,16 @@
 //
 // # Retries
 //
-// NewRetryClient returns a github.com/hashicorp/go-retryablehttp client
-// whose attempts go through httpx and whose backoff waits are blocking
-// calls on the scheduler's clock (iox.OpRetryWait events with a
-// RetryInfo): a kill or a scope that lands during the wait ends the call
-// at once with its error and makes no further attempt. Retry-After is
-// honoured but capped at RetryWaitMax, and the client logs nothing: the
-// events say more. WrapRetryClient wires a client you configured
-// yourself.
+// Package github.com/coop-go/coop/httpx/retry wires
+// github.com/hashicorp/go-retryablehttp clients to the scheduler:
+// retry.NewClient returns one whose attempts go through httpx and whose
+// backoff waits are blocking calls on the scheduler's clock (iox.OpSleep
+// events with a retry.WaitInfo): a kill or a scope that lands during the
+// wait ends the call at once with its error and makes no further attempt.
+// Retry-After is honoured but capped at RetryWaitMax, and the client logs
+// nothing: the events say more. retry.Wrap wires a client you configured
+// yourself. It is a package of its own so that httpx does not import
+// go-retryablehttp.
 //
 // # Per-host limits
 //
@@ -95,8 +97,13 @@
 //     is dialed through netx, but its RoundTrip is not a blocking call
 //     itself.
 //   - Connections made by DialTLSContext or DialTLS are used as they are,
-//     since netx wraps below TLS only: their reads and writes are not
-//     blocking calls (the round trip still is).
+//     since netx wraps below TLS only: their reads and writes are blocking
+//     calls only if they were dialed with tlsx or netx (the round trip and
+//     the dial still are). Without either, net/http runs the handshake
+//     over a netx conn; it is not one blocking call of its own, as tlsx's
+//     handshakes are, since net/http's handshake path (HTTP/1-only
+//     requests, proxies, its trace hooks) cannot be replaced without
+//     changing what net/http does.
 //   - Forwarded variables are copies taken at program start, pointing at
 //     the same values: DefaultServeMux is net/http's mux, and the Err*
 //     values are net/http's errors, so errors.Is works.
@@ -106,4 +113,6 @@
 //     ExpectContinueTimeout and IdleConnTimeout run on net/http's timers,
 //     on the machine's clock. That is the scheduler's clock in Free and
 //     Cooperative modes; a kill or a timeout scope ends a request sooner.
+//
+// What coop does not cover, and the fix for each case: [github.com/coop-go/coop].
 package httpx

@@ -81,51 +81,6 @@ func ExamplePatchDefault() {
 	// timed out: true
 }
 
-func ExampleNewRetryClient() {
-	var n atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1) < 3 {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprint(w, "at last")
-	}))
-	defer srv.Close()
-	client := httpx.NewRetryClient()
-	defer client.HTTPClient.CloseIdleConnections()
-	client.RetryWaitMin = 10 * time.Millisecond
-
-	s := iox.New(iox.WithObserver(iox.ObserverFunc(func(e iox.Event) {
-		switch info := e.Detail.(type) {
-		case httpx.RoundTripInfo:
-			fmt.Printf("attempt %d: %d\n", info.Attempt, info.Status)
-		case httpx.RetryInfo:
-			fmt.Printf("wait %v after attempt %d\n", info.Wait, info.Attempt)
-		}
-	})))
-	defer s.Close()
-	t := s.Go(func(ctx context.Context) error {
-		resp, err := client.Get(srv.URL)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		fmt.Println(string(b))
-		return err
-	})
-	if err := t.Wait(); err != nil {
-		fmt.Println(err)
-	}
-	// Output:
-	// attempt 1: 503
-	// wait 10ms after attempt 1
-	// attempt 2: 503
-	// wait 20ms after attempt 2
-	// attempt 3: 200
-	// at last
-}
-
 func ExampleTransport() {
 	var inFlight, most atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -10,8 +10,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/coop-go/coop/internal/eventlog"
 	"github.com/coop-go/coop/iox"
+	"github.com/coop-go/coop/iox/ioxtest"
 )
 
 // tlsServer starts a loopback TLS server, with HTTP/2 if h2, and returns
@@ -44,7 +44,7 @@ func bodyServer(t *testing.T, h2 bool, h http.HandlerFunc) (*http.Client, string
 // HTTP/2 is still negotiated through httpx, with netx dialing underneath.
 func TestHTTP2Negotiated(t *testing.T) {
 	c, url := bodyServer(t, true, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, r.Proto) })
-	log, plain := &eventlog.Log{}, &eventlog.Log{}
+	log, plain := &ioxtest.Recorder{}, &ioxtest.Recorder{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	defer iox.Default().Observe(plain)()

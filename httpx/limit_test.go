@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coop-go/coop/internal/eventlog"
 	"github.com/coop-go/coop/iox"
+	"github.com/coop-go/coop/iox/ioxtest"
 )
 
 // A thousand tasks of a Cooperative scheduler make a request each,
@@ -36,7 +36,7 @@ func TestCooperativeThousandRequests(t *testing.T) {
 		inFlight.Add(-1)
 		fmt.Fprint(w, r.URL.Path)
 	}, c)
-	log := &eventlog.Log{}
+	log := &ioxtest.Recorder{}
 	s := iox.New(iox.WithMode(iox.Cooperative), iox.WithObserver(log))
 	defer s.Close()
 	got := make([]string, n) // written between blocking calls: Cooperative mode needs no lock
@@ -97,7 +97,7 @@ func TestLimitWaitEnds(t *testing.T) {
 	c := &http.Client{Transport: &Transport{MaxRequestsPerHost: 1}}
 	srv := newServer(t, stall(entered, ""), c)
 	host := strings.TrimPrefix(srv.URL, "http://")
-	log := &eventlog.Log{}
+	log := &ioxtest.Recorder{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	first := s.Go(func(ctx context.Context) error {

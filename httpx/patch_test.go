@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coop-go/coop/internal/eventlog"
 	"github.com/coop-go/coop/iox"
+	"github.com/coop-go/coop/iox/ioxtest"
 )
 
 // patch patches net/http's defaults for the test.
@@ -57,7 +57,7 @@ func TestPatchDefaultUndo(t *testing.T) {
 // undo it is net/http's own again.
 func TestPatchedGetReported(t *testing.T) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "hi") })
-	log := &eventlog.Log{}
+	log := &ioxtest.Recorder{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	get := func() error {
@@ -166,7 +166,7 @@ func TestPatchForeignDefaultTransport(t *testing.T) {
 	if _, same := http.DefaultTransport.(roundTripFunc); !same {
 		t.Fatalf("PatchDefault replaced a foreign DefaultTransport")
 	}
-	log := &eventlog.Log{}
+	log := &ioxtest.Recorder{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	tk := s.Go(func(ctx context.Context) error {

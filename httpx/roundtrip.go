@@ -1,11 +1,14 @@
 package httpx
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptrace"
+	"os"
 	"sync"
 
+	"github.com/coop-go/coop/internal/attempt"
 	"github.com/coop-go/coop/iox"
 )
 
@@ -56,26 +59,31 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	if op == nil && release == nil {
 		return rt.base.RoundTrip(req) // nothing in force
 	}
-	c := newCall(req, target, release)
+	c := &call{b: op.Bind(req.Context()), target: target, release: release}
+	if dl, ok := req.Context().Deadline(); ok {
+		// Client.Timeout, or the caller's deadline: on the scheduler's
+		// clock, for the whole call, body included (see Binding.Until).
+		c.stopDL = c.b.Until(dl, errDeadline)
+	}
 	rt.track(c, req)
-	ctx := c.ctx
+	ctx := c.b.Context()
 	var tr *tracer
 	if op.Reported() {
-		tr = new(tracer)
+		tr = &tracer{now: op.Now}
 		ctx = httptrace.WithClientTrace(ctx, tr.clientTrace())
 	}
-	stop := c.bound(op)
+	stop := c.b.Bound(op)
 	resp, err := rt.base.RoundTrip(req.WithContext(ctx))
 	if !stop() && err == nil {
 		// The scope expired as the response came: its body is cut off.
 		resp.Body.Close()
-		resp, err = nil, iox.ErrTimeout
+		resp, err = nil, c.b.Cause()
 	}
 	if tr != nil {
-		op.SetDetail(tr.result(resp, attempt(req)))
+		op.SetDetail(tr.result(resp, attempt.Of(req.Context())))
 	}
 	if err != nil {
-		err = c.cause(err)
+		err = c.b.Err(err)
 		c.end()
 		return nil, op.End(0, err)
 	}
@@ -119,7 +127,7 @@ func (rt *roundTripper) cancel(req *http.Request) bool {
 	defer rt.mu.Unlock()
 	for c := rt.calls; c != nil; c = c.next {
 		if c.req == req {
-			c.cancel(errRequestCanceled)
+			c.b.Cancel(errRequestCanceled)
 			return true
 		}
 	}
@@ -143,4 +151,30 @@ func closeBody(req *http.Request) {
 	if req.Body != nil {
 		req.Body.Close()
 	}
+}
+
+// requestTarget returns the target of req's events: "METHOD host".
+func requestTarget(req *http.Request) string {
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	return method + " " + req.URL.Host
+}
+
+// errDeadline ends a call whose request's deadline (Client.Timeout, or the
+// caller's) passed on the scheduler's clock. It is a timeout, as net/http's
+// own errors for it are: url.Error's Timeout reports true, and errors.Is
+// finds context.DeadlineExceeded and os.ErrDeadlineExceeded.
+var errDeadline error = deadlineError{}
+
+type deadlineError struct{}
+
+func (deadlineError) Error() string {
+	return "httpx: request deadline exceeded (Client.Timeout or the context's)"
+}
+func (deadlineError) Timeout() bool   { return true }
+func (deadlineError) Temporary() bool { return true }
+func (deadlineError) Is(target error) bool {
+	return target == context.DeadlineExceeded || target == os.ErrDeadlineExceeded
 }

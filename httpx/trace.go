@@ -11,8 +11,7 @@ import (
 // RoundTripInfo is the Detail of the event of an HTTP round trip (kind
 // iox.OpRoundTrip): what net/http/httptrace saw of it. A phase the round
 // trip did not go through has a zero duration: a reused connection needs
-// no DNS, connect or TLS. Durations are measured on the machine's clock,
-// which is the scheduler's in Free and Cooperative modes.
+// no DNS, connect or TLS. Durations are measured on the scheduler's clock.
 type RoundTripInfo struct {
 	Attempt   int           // the retry client's attempt this round trip belongs to, from 1; 0 outside one
 	Status    int           // the response's status code; 0 if the round trip failed
@@ -29,6 +28,7 @@ type RoundTripInfo struct {
 // them, and may still run after the round trip has returned (a dial that
 // lost the race to an idle connection finishes later): hence the lock.
 type tracer struct {
+	now       func() time.Time // the scheduler's clock
 	mu        sync.Mutex
 	start     time.Time
 	dnsStart  time.Time
@@ -39,22 +39,22 @@ type tracer struct {
 
 // clientTrace starts tr's clock and returns the hooks that feed it.
 func (tr *tracer) clientTrace() *httptrace.ClientTrace {
-	tr.start = time.Now()
+	tr.start = tr.now()
 	return &httptrace.ClientTrace{
 		DNSStart: func(httptrace.DNSStartInfo) {
 			tr.mu.Lock()
-			tr.dnsStart = time.Now()
+			tr.dnsStart = tr.now()
 			tr.mu.Unlock()
 		},
 		DNSDone: func(httptrace.DNSDoneInfo) {
 			tr.mu.Lock()
-			tr.info.DNS = time.Since(tr.dnsStart)
+			tr.info.DNS = tr.now().Sub(tr.dnsStart)
 			tr.mu.Unlock()
 		},
 		ConnectStart: func(network, addr string) {
 			tr.mu.Lock()
 			if tr.connStart.IsZero() {
-				tr.connStart = time.Now()
+				tr.connStart = tr.now()
 			}
 			tr.mu.Unlock()
 		},
@@ -63,17 +63,17 @@ func (tr *tracer) clientTrace() *httptrace.ClientTrace {
 				return
 			}
 			tr.mu.Lock()
-			tr.info.Connect = time.Since(tr.connStart)
+			tr.info.Connect = tr.now().Sub(tr.connStart)
 			tr.mu.Unlock()
 		},
 		TLSHandshakeStart: func() {
 			tr.mu.Lock()
-			tr.tlsStart = time.Now()
+			tr.tlsStart = tr.now()
 			tr.mu.Unlock()
 		},
 		TLSHandshakeDone: func(tls.ConnectionState, error) {
 			tr.mu.Lock()
-			tr.info.TLS = time.Since(tr.tlsStart)
+			tr.info.TLS = tr.now().Sub(tr.tlsStart)
 			tr.mu.Unlock()
 		},
 		GotConn: func(ci httptrace.GotConnInfo) {
@@ -83,7 +83,7 @@ func (tr *tracer) clientTrace() *httptrace.ClientTrace {
 		},
 		GotFirstResponseByte: func() {
 			tr.mu.Lock()
-			tr.info.FirstByte = time.Since(tr.start)
+			tr.info.FirstByte = tr.now().Sub(tr.start)
 			tr.mu.Unlock()
 		},
 	}

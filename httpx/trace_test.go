@@ -8,15 +8,15 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/coop-go/coop/internal/eventlog"
 	"github.com/coop-go/coop/iox"
+	"github.com/coop-go/coop/iox/ioxtest"
 )
 
 // httpx's trace adds to a user's: both see the round trip.
 func TestTraceComposes(t *testing.T) {
 	c := NewClient()
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "x") }, c)
-	log := &eventlog.Log{}
+	log := &ioxtest.Recorder{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	var userSaw atomic.Int32
@@ -52,7 +52,7 @@ func TestTraceOfFailure(t *testing.T) {
 		conn, _, _ := w.(http.Hijacker).Hijack()
 		conn.Close()
 	}, c)
-	log := &eventlog.Log{}
+	log := &ioxtest.Recorder{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	tk := s.Go(func(ctx context.Context) error {

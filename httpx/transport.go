@@ -38,14 +38,19 @@ import (
 //
 // HTTP/2 is used where http.Transport would use it: as there, a custom
 // dial function or TLSClientConfig turns it off unless ForceAttemptHTTP2
-// is set. Connections made by DialTLSContext or DialTLS are used as they
-// are (TLS is above them, and netx wraps only below TLS): their reads and
-// writes are not blocking calls, though the round trip still is.
+// is set. Without DialTLSContext or DialTLS, net/http runs the TLS
+// handshake itself over the netx conn, so the handshake's reads and writes
+// are blocking calls. A call of DialTLSContext or DialTLS is a blocking
+// call (kind iox.OpDial) whose context ends when the task is killed; its
+// connection is used as it is (TLS is above it, and netx wraps only below
+// TLS), so its reads and writes are blocking calls if it was dialed with
+// tlsx or netx, as a swapped tls.Dialer dials.
 //
 // The timeouts (TLSHandshakeTimeout, ResponseHeaderTimeout,
-// ExpectContinueTimeout, IdleConnTimeout) run on the machine's clock, as
-// net/http runs them; that is the scheduler's clock in Free and
-// Cooperative modes.
+// ExpectContinueTimeout, IdleConnTimeout) run on net/http's timers, on
+// the machine's clock, as net/http runs them; that is the scheduler's
+// clock in Free and Cooperative modes (and a synctest bubble's inside
+// one).
 type Transport struct {
 	// Proxy specifies a function to return a proxy for a given Request;
 	// see http.Transport.Proxy.
@@ -71,7 +76,8 @@ type Transport struct {
 
 	// DialTLSContext specifies an optional dial function for creating TLS
 	// connections for non-proxied HTTPS requests; see
-	// http.Transport.DialTLSContext. Its connections are used as they are.
+	// http.Transport.DialTLSContext. Each call is a blocking call whose
+	// context a kill ends; its connections are used as they are.
 	DialTLSContext func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	// DialTLS specifies an optional dial function for creating TLS
@@ -240,8 +246,9 @@ func netxDialing(b *http.Transport) {
 		b.ForceAttemptHTTP2 = true
 	}
 	b.DialContext = dialer(b.DialContext, dial)
-	//lint:ignore SA1019 DialContext takes its place
-	b.Dial = nil
+	b.DialTLSContext = wrapDialTLS(b.DialTLSContext, dialTLS)
+	//lint:ignore SA1019 DialContext and DialTLSContext take their places
+	b.Dial, b.DialTLS = nil, nil
 }
 
 // RoundTrip implements the RoundTripper interface: it sends req and

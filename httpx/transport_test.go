@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coop-go/coop/internal/eventlog"
 	"github.com/coop-go/coop/iox"
+	"github.com/coop-go/coop/iox/ioxtest"
 )
 
 // A round trip is one event with its phases, and the body's reads are
@@ -22,7 +22,7 @@ import (
 func TestRoundTripEvents(t *testing.T) {
 	c := NewClient()
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "hello") }, c)
-	log := &eventlog.Log{}
+	log := &ioxtest.Recorder{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	tk := s.Go(func(ctx context.Context) error {
@@ -202,7 +202,12 @@ func TestScopeEndsWithItsCall(t *testing.T) {
 		w.Write([]byte("cd"))
 	}, c)
 	var resp *http.Response
-	err := iox.Timeout(20*time.Millisecond, func() error {
+	// The scope is long enough for the request to be answered even on a
+	// loaded machine (20 ms was not always), and the rest of the body
+	// arrives after its deadline.
+	const scope = 300 * time.Millisecond
+	deadline := time.Now().Add(scope)
+	err := iox.Timeout(scope, func() error {
 		var err error
 		resp, err = c.Get(srv.URL)
 		return err
@@ -211,8 +216,7 @@ func TestScopeEndsWithItsCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	// Well after the scope's deadline, the rest of the body arrives.
-	tm := time.AfterFunc(60*time.Millisecond, func() { close(next) })
+	tm := time.AfterFunc(time.Until(deadline)+50*time.Millisecond, func() { close(next) })
 	defer tm.Stop()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil || string(b) != "abcd" {
@@ -226,7 +230,7 @@ func TestRequestContextCarriesTask(t *testing.T) {
 	entered := make(chan struct{}, 1)
 	c := NewClient()
 	srv := newServer(t, stall(entered, ""), c)
-	log := &eventlog.Log{}
+	log := &ioxtest.Recorder{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	errc := make(chan error, 1)
@@ -292,7 +296,7 @@ func TestCustomDial(t *testing.T) {
 	tr := &Transport{DialContext: nd.DialContext}
 	c := &http.Client{Transport: tr}
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "x") }, c)
-	log, plain := &eventlog.Log{}, &eventlog.Log{}
+	log, plain := &ioxtest.Recorder{}, &ioxtest.Recorder{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	defer iox.Default().Observe(plain)()
@@ -359,7 +363,7 @@ func TestRegisterProtocol(t *testing.T) {
 	tr.RegisterProtocol("test", roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		return &http.Response{StatusCode: 204, Body: http.NoBody, Request: r}, nil
 	}))
-	log := &eventlog.Log{}
+	log := &ioxtest.Recorder{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	tk := s.Go(func(ctx context.Context) error {

@@ -1,17 +1,24 @@
 package iox
 
-import (
-	"context"
-	"time"
-)
+import "time"
 
-// clock is a scheduler's source of time. Everything below the door reads
-// time and arms timers through it, never through package time directly, so
-// that a virtual clock can take its place.
+// clock is a scheduler's source of time: the one clock below the door.
+// Every timestamp (events, Snapshot, Stats), every timer and ticker, and
+// every wait reads it, never package time or internal/tick directly, so
+// that Simulated mode's virtual clock can take its place. The real clock
+// (realclock.go) is the only code that reads the machine's.
 type clock interface {
+	// Now returns the current time.
 	Now() time.Time
+	// stamp returns a cheap reading for measuring durations; elapsed
+	// converts a difference of readings, wall a reading into a time.
+	stamp() int64
+	elapsed(d int64) time.Duration
+	wall(stamp int64) time.Time
+
 	NewTimer(d time.Duration) clockTimer
 	AfterFunc(d time.Duration, f func()) clockTimer
+	NewTicker(d time.Duration) clockTicker
 }
 
 // clockTimer is a one-shot timer of a clock.
@@ -19,24 +26,25 @@ type clockTimer interface {
 	C() <-chan time.Time
 	Stop() bool
 	Reset(d time.Duration) bool
+	// ref returns a reference through which a kill fires the timer at
+	// once, without keeping it alive.
+	ref() timerRef
 }
 
-// realClock is the machine's clock.
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func (realClock) NewTimer(d time.Duration) clockTimer { return realTimer{time.NewTimer(d)} }
-
-func (realClock) AfterFunc(d time.Duration, f func()) clockTimer {
-	return realTimer{time.AfterFunc(d, f)}
+// clockTicker is a ticker of a clock.
+type clockTicker interface {
+	C() <-chan time.Time
+	Stop()
+	Reset(d time.Duration)
+	ref() timerRef
 }
 
-type realTimer struct{ t *time.Timer }
-
-func (t realTimer) C() <-chan time.Time        { return t.t.C }
-func (t realTimer) Stop() bool                 { return t.t.Stop() }
-func (t realTimer) Reset(d time.Duration) bool { return t.t.Reset(d) }
+// timerRef fires a timer or ticker of a killed task, so that a raw receive
+// from its channel ends; it reports false once the timer is gone.
+type timerRef interface {
+	fire() bool
+	alive() bool
+}
 
 // Sleep pauses the current goroutine for at least the duration d, on its
 // scheduler's clock. A negative or zero duration causes Sleep to return
@@ -47,32 +55,27 @@ func (t realTimer) Reset(d time.Duration) bool { return t.t.Reset(d) }
 // while it waits; a kill ends the task as runtime.Goexit does, and an
 // expired timeout scope unwinds to its Timeout (see Timeout).
 func Sleep(d time.Duration) {
-	g := current()
-	if g == nil {
-		if op, _ := beginDetached(context.Background(), OpSleep, ""); op != nil {
-			defer op.End(0, nil)
-		}
-		if d > 0 {
-			t := Default().clock.NewTimer(d)
-			<-t.C()
-		}
-		return
-	}
 	if d <= 0 {
 		Yield()
 		return
 	}
-	op := g.mustBegin(OpSleep, "")
+	g := current()
 	until := g.sched().clock.Now().Add(d)
-	err := g.wait(nil, until)
-	if err == errUntil {
-		err = nil
-	}
-	g.mustEnd(op, err)
+	waitUnwinding(g, OpSleep, "", until, nil, func(a *armed) error {
+		select {
+		case <-a.timerC:
+			return a.timedOut()
+		case <-a.scopeC:
+			return a.expired()
+		case <-a.doneC:
+			return a.done()
+		}
+	})
 }
 
-// Now returns the current time on the calling task's scheduler clock (the
-// machine's clock in Free and Cooperative modes).
+// Now returns the current time on the calling goroutine's scheduler
+// clock: the machine's in Free and Cooperative modes, the virtual clock in
+// Simulated mode.
 func Now() time.Time {
 	return current().sched().clock.Now()
 }

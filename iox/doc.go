@@ -74,4 +74,6 @@
 // lists every task, what it is blocked in and for how long, and prints as
 // a table: fmt.Println(s.Snapshot()) is the first step when a program is
 // stuck.
+//
+// What coop does not cover, and the fix for each case: [github.com/coop-go/coop].
 package iox

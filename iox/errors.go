@@ -71,8 +71,7 @@ func (e *PanicError) Unwrap() error {
 }
 
 var (
-	errWaitSelf = errors.New("iox: task waits for itself")
-	errGoexit   = errors.New("iox: task called runtime.Goexit")
+	errGoexit = errors.New("iox: task called runtime.Goexit")
 )
 
 // isTimeout reports whether err says that a deadline passed, in any of the

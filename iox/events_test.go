@@ -70,7 +70,7 @@ func TestEveryOpKindIsOneEvent(t *testing.T) {
 			p.Go(func(ctx context.Context) error { return nil })
 			return p.Wait()
 		}},
-		{OpEvent, "", 0, nil, func() error { var f Flag; f.Set(); f.Wait(); return nil }},
+		{OpFlag, "", 0, nil, func() error { var f Flag; f.Set(); f.Wait(); return nil }},
 		{OpRead, "", 5, nil, func() error {
 			_, err := Reader(strings.NewReader("hello")).Read(make([]byte, 10))
 			return err
@@ -183,14 +183,29 @@ func TestObserversAndStatsUnderConcurrency(t *testing.T) {
 }
 
 func TestStatsCountGoroutinesThatAreNoTask(t *testing.T) {
-	before := Default().Stats().Kind(OpRead).Count
+	if Default().Stats() != nil {
+		t.Fatal("Default collects stats before anyone asked")
+	}
+	stop := Default().CollectStats()
+	st := Default().Stats()
 	buf := make([]byte, 4)
 	r := Reader(bytes.NewReader(make([]byte, 8)))
 	r.Read(buf)
 	r.Read(buf)
-	k := Default().Stats().Kind(OpRead)
-	if k.Count-before != 2 {
-		t.Fatalf("Default stats counted %d reads of a plain goroutine, want 2", k.Count-before)
+	if n := st.Kind(OpRead).Count; n != 2 {
+		t.Fatalf("Default stats counted %d reads of a plain goroutine, want 2", n)
+	}
+	stop()
+	stop() // undoing twice is undoing once
+	if Default().Stats() != nil {
+		t.Fatal("Default still collects stats after CollectStats was undone")
+	}
+	r.Read(buf)
+	if n := st.Kind(OpRead).Count; n != 2 {
+		t.Fatalf("a read after the stats were switched off was counted: %d", n)
+	}
+	if inForce.Load() != 0 {
+		t.Fatalf("the door is not idle after the stats were switched off: inForce = %d", inForce.Load())
 	}
 }
 

@@ -48,31 +48,41 @@ func (f *Flag) IsSet() bool {
 	return f.up
 }
 
-// Wait blocks until the flag is raised, as a blocking call: it releases the
-// turn, and a kill or an expired timeout scope unwinds it, as Sleep does.
-// It returns at once if the flag is up.
-func (f *Flag) Wait() {
-	g := current()
-	if g != nil {
-		if err := g.check(); err != nil {
-			g.unwind(err)
-		}
-	}
+// wait returns a channel closed when the flag is up.
+func (f *Flag) wait() <-chan struct{} {
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.up {
-		f.mu.Unlock()
-		instant(g, OpEvent, "", 0, nil)
-		return
+		return closedChan
 	}
 	if f.ch == nil {
 		f.ch = make(chan struct{})
 	}
-	ch := f.ch
-	f.mu.Unlock()
-	if g == nil {
-		waitChanKind(nil, OpEvent, "", ch) // nothing interrupts a goroutine that is no task
-		return
-	}
-	op := g.mustBegin(OpEvent, "")
-	g.mustEnd(op, g.wait(ch, time.Time{}))
+	return f.ch
+}
+
+// Wait blocks until the flag is raised, as a blocking call: it releases the
+// turn, and a kill or an expired timeout scope unwinds it, as Sleep does.
+// It returns at once if the flag is up.
+func (f *Flag) Wait() {
+	ch := f.wait()
+	waitUnwinding(current(), OpFlag, "", time.Time{},
+		func() bool {
+			select {
+			case <-ch:
+				return true
+			default:
+				return false
+			}
+		},
+		func(a *armed) error {
+			select {
+			case <-ch:
+				return nil
+			case <-a.scopeC:
+				return a.expired()
+			case <-a.doneC:
+				return a.done()
+			}
+		})
 }

@@ -1,9 +1,9 @@
 package iox
 
 import (
-	"context"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Lock locks mu as a blocking call: while it waits for a lock another
@@ -19,24 +19,25 @@ func Lock(mu sync.Locker) {
 	if mu == nil {
 		panic("iox: Lock(nil)")
 	}
-	g := current()
-	if g != nil {
-		if err := g.check(); err != nil {
-			g.unwind(err)
-		}
-	}
-	if tl, ok := mu.(interface{ TryLock() bool }); ok && tl.TryLock() {
-		instant(g, OpLock, "", 0, nil)
-		return
-	}
-	if g == nil {
-		op, _ := beginDetached(context.Background(), OpLock, "")
-		mu.Lock()
-		op.End(0, nil)
-		return
-	}
-	op := g.mustBegin(OpLock, "")
-	g.mustEnd(op, lockWait(g, mu))
+	var state atomic.Int32
+	var got chan struct{}
+	waitUnwinding(current(), OpLock, "", time.Time{},
+		func() bool {
+			tl, ok := mu.(interface{ TryLock() bool })
+			return ok && tl.TryLock()
+		},
+		func(a *armed) error {
+			got = make(chan struct{})
+			go lockHelper(mu, &state, got)
+			select {
+			case <-got:
+				return nil
+			case <-a.scopeC:
+				return abandonLock(&state, a.expired())
+			case <-a.doneC:
+				return abandonLock(&state, a.done())
+			}
+		})
 }
 
 // Handing a lock from the helper to the waiter: whoever moves state from
@@ -47,32 +48,20 @@ const (
 	lockAbandoned
 )
 
-func lockWait(g *gstate, mu sync.Locker) error {
-	var state atomic.Int32
-	got := make(chan struct{})
-	go func() {
-		mu.Lock()
-		if state.CompareAndSwap(lockWaiting, lockHanded) {
-			close(got)
-		} else {
-			mu.Unlock() // the waiter left
-		}
-	}()
-	timerC := g.scopeTimer()
-	if timerC != nil {
-		defer g.timer.Stop()
+func lockHelper(mu sync.Locker, state *atomic.Int32, got chan struct{}) {
+	mu.Lock()
+	if state.CompareAndSwap(lockWaiting, lockHanded) {
+		close(got)
+	} else {
+		mu.Unlock() // the waiter left
 	}
-	var err error
-	select {
-	case <-got:
-		return nil
-	case <-timerC:
-		err = ErrTimeout
-	case <-g.done():
-		err = g.doneErr()
-	}
+}
+
+// abandonLock gives up a wait that was cut short with err, unless the
+// helper handed the lock over first: then the lock is the waiter's.
+func abandonLock(state *atomic.Int32, err error) error {
 	if !state.CompareAndSwap(lockWaiting, lockAbandoned) {
-		return nil // the helper got the lock first: it is ours
+		return nil
 	}
 	return err
 }

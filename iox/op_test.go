@@ -20,7 +20,7 @@ type pipeRead struct {
 	interrup int
 }
 
-func (p *pipeRead) Interrupt() {
+func (p *pipeRead) Interrupt(*Op) {
 	p.interrup++
 	p.r.SetReadDeadline(time.Unix(1, 0))
 }
@@ -255,7 +255,7 @@ func TestOpWait(t *testing.T) {
 		s := New(WithObserver(ObserverFunc(func(e Event) { evs <- e })))
 		defer s.Close()
 		wait := func(ctx context.Context, d time.Duration) error {
-			op, err := Begin(ctx, OpRetryWait, "host")
+			op, err := Begin(ctx, OpSleep, "host")
 			if err != nil {
 				return err
 			}
@@ -268,7 +268,7 @@ func TestOpWait(t *testing.T) {
 		if err := tk.Wait(); err != nil || time.Since(start) != time.Second {
 			t.Fatalf("Wait(1s) = %v after %v", err, time.Since(start))
 		}
-		if e := <-evs; e.Kind != OpRetryWait || e.Detail != "attempt 2" || e.Target != "host" {
+		if e := <-evs; e.Kind != OpSleep || e.Detail != "attempt 2" || e.Target != "host" {
 			t.Fatalf("event = %+v", e)
 		}
 		// A kill ends it with the kill.
@@ -334,34 +334,43 @@ func TestContextTaskWins(t *testing.T) {
 	}
 }
 
-func TestOpAfterExpiry(t *testing.T) {
+// A binding's context ends with the kill of the call's task, and with the
+// scope of each call bound to it, at the scope's deadline; a call bound
+// outside any scope leaves it alone.
+func TestBinding(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		fired := make(chan time.Time, 1)
 		start := time.Now()
+		var b *Binding
 		err := Timeout(time.Second, func() error {
 			op, err := Begin(context.Background(), OpRoundTrip, "x")
 			if err != nil {
 				return err
 			}
 			defer op.End(0, nil)
-			op.AfterExpiry(func() { fired <- time.Now() })
-			// A call with nothing to expire never fires.
-			var none *Op
-			if !none.AfterExpiry(func() { t.Error("fired without a scope") })() {
-				t.Error("stop of a call without a scope reported it fired")
-			}
+			b = op.Bind(context.Background())
+			b.Bound(op)
+			<-b.Context().Done() // what a real call cut short by its context does
 			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if at := <-fired; at.Sub(start) != time.Second {
-			t.Fatalf("fired after %v, want at the scope's deadline, 1s", at.Sub(start))
+		if d := time.Since(start); d != time.Second {
+			t.Fatalf("bound context ended after %v, want at the scope's deadline, 1s", d)
 		}
+		if cause := b.Cause(); cause != ErrTimeout {
+			t.Fatalf("Cause() = %v, want ErrTimeout", cause)
+		}
+		if err := b.Err(context.Canceled); err != ErrTimeout {
+			t.Fatalf("Err(context.Canceled) = %v, want the scope's ErrTimeout", err)
+		}
+		b.Release()
+
 		err = Timeout(time.Second, func() error {
 			op, _ := Begin(context.Background(), OpRoundTrip, "x")
 			defer op.End(0, nil)
-			stop := op.AfterExpiry(func() { t.Error("fired after stop") })
+			b = op.Bind(context.Background())
+			stop := b.Bound(op)
 			if !stop() {
 				t.Error("stop before the deadline reported it had fired")
 			}
@@ -370,6 +379,31 @@ func TestOpAfterExpiry(t *testing.T) {
 		time.Sleep(2 * time.Second)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if b.Context().Err() != nil {
+			t.Fatalf("a binding stopped before the deadline ended with %v", context.Cause(b.Context()))
+		}
+		b.Release()
+
+		// A kill of the call's task ends it with the kill.
+		s := New()
+		defer s.Close()
+		bound := make(chan *Binding)
+		tk := s.Go(func(ctx context.Context) error {
+			op, _ := Begin(context.Background(), OpRoundTrip, "x")
+			bound <- op.Bind(context.Background())
+			return op.End(0, nil)
+		})
+		b = <-bound
+		tk.Wait()
+		tk.Kill(errReason) // ended: a no-op, the binding lives on
+		if b.Context().Err() != nil {
+			t.Fatal("a binding ended when its task did")
+		}
+		b.Release()
+		var nilB *Binding
+		if nilB.Err(errReason) != errReason || nilB.Cause() != nil {
+			t.Fatal("a nil binding changed an error")
 		}
 	})
 }

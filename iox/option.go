@@ -2,6 +2,8 @@ package iox
 
 import (
 	"fmt"
+	"io"
+	"os"
 	"time"
 )
 
@@ -21,6 +23,14 @@ const (
 	// happens-before edge, so state that tasks touch only between blocking
 	// calls needs no lock.
 	Cooperative
+
+	// Simulated is Cooperative inside a testing/synctest bubble, where the
+	// next goroutine to run is the choice of a PRNG seeded WithSeed and
+	// time is virtual: a world of package sim. Every goroutine that enters
+	// the door takes part in the turn, tasks or not; the scheduler's clock
+	// is the bubble's, and its timers fire one at a time. Make such a
+	// scheduler with sim.Test; New panics outside a world.
+	Simulated
 )
 
 func (m Mode) String() string {
@@ -29,6 +39,8 @@ func (m Mode) String() string {
 		return "Free"
 	case Cooperative:
 		return "Cooperative"
+	case Simulated:
+		return "Simulated"
 	}
 	return fmt.Sprintf("Mode(%d)", int(m))
 }
@@ -69,6 +81,8 @@ type config struct {
 	name          string
 	pick          func(n int) int
 	watchdogEvery time.Duration
+	log           io.Writer // nil: discard
+	seed          uint64
 }
 
 func defaultConfig() config {
@@ -78,13 +92,14 @@ func defaultConfig() config {
 		policy:      HandOver,
 		name:        "scheduler",
 		pick:        pickFIFO,
+		log:         os.Stderr,
 	}
 }
 
 // WithMode sets the scheduler's Mode (Free by default). It panics on a
 // mode that does not exist.
 func WithMode(m Mode) Option {
-	if m != Free && m != Cooperative {
+	if m != Free && m != Cooperative && m != Simulated {
 		panic(fmt.Sprintf("iox: WithMode(%d): no such mode", int(m)))
 	}
 	return optionFunc(func(c *config) { c.mode = m })
@@ -112,6 +127,20 @@ func WithBlockingPolicy(p BlockingPolicy) Option {
 // plain goroutine would. By default a task's panic only ends the task.
 func WithCrashOnPanic() Option {
 	return optionFunc(func(c *config) { c.crashOnPanic = true })
+}
+
+// WithSeed sets the seed of a Simulated scheduler's choices: the same
+// seed, the same program, the same run.
+func WithSeed(seed uint64) Option {
+	return optionFunc(func(c *config) { c.seed = seed })
+}
+
+// WithLog sets where the scheduler writes what it reports on its own:
+// the watchdog's reports of a task that held the turn too long (always,
+// whoever else observes them), and a task's panic when no observer is
+// registered. It is standard error by default; nil discards them.
+func WithLog(w io.Writer) Option {
+	return optionFunc(func(c *config) { c.log = w })
 }
 
 // WithName names the scheduler in reports.

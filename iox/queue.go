@@ -1,7 +1,7 @@
 package iox
 
 import (
-	"context"
+	"iter"
 	"sync"
 	"time"
 )
@@ -17,6 +17,10 @@ import (
 // shows at the next blocking call). Values put while getters wait go to
 // the getters in the order they started waiting.
 //
+// Close ends the queue: Put panics after it, as a send on a closed channel
+// does, and Get and Next return the values left, then the zero value at
+// once (Next reports false).
+//
 // The zero value is an empty queue of unbounded size. A Queue is safe for
 // concurrent use by multiple goroutines and must not be copied after first
 // use.
@@ -25,15 +29,17 @@ type Queue[T any] struct {
 	items   []T // items[head:] are queued
 	head    int
 	max     int // 0: unbounded
+	closed  bool
 	getters []*qwaiter[T]
 	putters []*qwaiter[T]
 }
 
 // qwaiter is a Get or Put waiting for the other side. Under the queue's
 // lock, the other side fills or takes v, removes the waiter from its list
-// and closes done.
+// and closes done; ok is false for a getter woken by Close.
 type qwaiter[T any] struct {
 	v    T
+	ok   bool
 	done chan struct{}
 }
 
@@ -55,38 +61,21 @@ func (q *Queue[T]) Len() int {
 }
 
 // Put adds v at the end of the queue, waiting while the queue is full.
-// Put has no error result: an interrupted wait unwinds, as Sleep does.
+// Put has no error result: an interrupted wait unwinds, as Sleep does,
+// having added nothing. Put on a closed queue panics.
 func (q *Queue[T]) Put(v T) {
-	g := current()
-	if g != nil {
-		if err := g.check(); err != nil {
-			g.unwind(err)
-		}
-	}
-	q.mu.Lock()
-	if q.tryPut(v) {
-		q.mu.Unlock()
-		instant(g, OpSend, "queue", 0, nil)
-		return
-	}
-	q.mu.Unlock()
-	// Open the call before joining the putters: a call that cannot start
-	// (a kill, an expired scope) unwinds with nothing registered.
-	op := q.begin(g, OpSend)
-	q.mu.Lock()
-	if q.tryPut(v) {
-		q.mu.Unlock()
-		q.end(g, op, nil)
-		return
-	}
-	w := &qwaiter[T]{v: v, done: make(chan struct{})}
-	q.putters = append(q.putters, w)
-	q.mu.Unlock()
-	q.block(g, op, w, &q.putters)
+	var w *qwaiter[T]
+	q.wait(OpSend, &w,
+		func() bool { return q.tryPut(v) },
+		func() *qwaiter[T] {
+			w := &qwaiter[T]{v: v, done: make(chan struct{})}
+			q.putters = append(q.putters, w)
+			return w
+		}, &q.putters)
 }
 
 // TryPut adds v at the end of the queue if that needs no wait, and
-// reports whether it did.
+// reports whether it did. TryPut on a closed queue panics.
 func (q *Queue[T]) TryPut(v T) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -96,10 +85,13 @@ func (q *Queue[T]) TryPut(v T) bool {
 // tryPut hands v to the first waiting getter, or appends it if there is
 // room; q.mu is held.
 func (q *Queue[T]) tryPut(v T) bool {
+	if q.closed {
+		panic("iox: Put on a closed Queue")
+	}
 	if len(q.getters) > 0 {
 		w := q.getters[0]
 		q.getters = q.getters[1:]
-		w.v = v
+		w.v, w.ok = v, true
 		close(w.done)
 		return true
 	}
@@ -112,33 +104,47 @@ func (q *Queue[T]) tryPut(v T) bool {
 
 // Get removes and returns the value at the front of the queue, waiting
 // while the queue is empty. Get has no error result: an interrupted wait
-// unwinds, as Sleep does, having taken nothing.
+// unwinds, as Sleep does, having taken nothing. On a closed queue that has
+// no value left, Get returns the zero value at once.
 func (q *Queue[T]) Get() T {
-	g := current()
-	if g != nil {
-		if err := g.check(); err != nil {
-			g.unwind(err)
+	v, _ := q.Next()
+	return v
+}
+
+// Next is Get that also reports whether it got a value: false once the
+// queue is closed and empty, as v, ok := <-ch.
+func (q *Queue[T]) Next() (T, bool) {
+	var got T
+	var ok bool
+	var w *qwaiter[T]
+	q.wait(OpRecv, &w,
+		func() bool {
+			var ready bool
+			got, ok, ready = q.tryGet()
+			return ready
+		},
+		func() *qwaiter[T] {
+			w := &qwaiter[T]{done: make(chan struct{})}
+			q.getters = append(q.getters, w)
+			return w
+		}, &q.getters)
+	if w != nil {
+		return w.v, w.ok
+	}
+	return got, ok
+}
+
+// All returns an iterator over the values of the queue, in order, as they
+// are got; it ends when the queue is closed and empty.
+func (q *Queue[T]) All() iter.Seq[T] {
+	return func(yield func(T) bool) {
+		for {
+			v, ok := q.Next()
+			if !ok || !yield(v) {
+				return
+			}
 		}
 	}
-	q.mu.Lock()
-	if v, ok := q.tryGet(); ok {
-		q.mu.Unlock()
-		instant(g, OpRecv, "queue", 0, nil)
-		return v
-	}
-	q.mu.Unlock()
-	op := q.begin(g, OpRecv) // before joining the getters; see Put
-	q.mu.Lock()
-	if v, ok := q.tryGet(); ok {
-		q.mu.Unlock()
-		q.end(g, op, nil)
-		return v
-	}
-	w := &qwaiter[T]{done: make(chan struct{})}
-	q.getters = append(q.getters, w)
-	q.mu.Unlock()
-	q.block(g, op, w, &q.getters)
-	return w.v
 }
 
 // TryGet removes and returns the value at the front of the queue if there
@@ -146,20 +152,22 @@ func (q *Queue[T]) Get() T {
 func (q *Queue[T]) TryGet() (T, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.tryGet()
+	v, ok, _ := q.tryGet()
+	return v, ok
 }
 
-// tryGet takes the front value, and lets the first waiting putter in; q.mu
-// is held.
-func (q *Queue[T]) tryGet() (v T, ok bool) {
+// tryGet takes the front value, and lets the first waiting putter in; it
+// reports whether the Get is over (with a value, or not on a closed and
+// empty queue); q.mu is held.
+func (q *Queue[T]) tryGet() (v T, ok, over bool) {
 	if q.head == len(q.items) {
 		if len(q.putters) == 0 {
-			return v, false
+			return v, false, q.closed
 		}
-		w := q.putters[0] // a bounded queue of size zero cannot happen, but be safe
+		w := q.putters[0] // an unbuffered hand-over: cannot happen with max > 0, but be safe
 		q.putters = q.putters[1:]
 		close(w.done)
-		return w.v, true
+		return w.v, true, true
 	}
 	var zero T
 	v = q.items[q.head]
@@ -177,51 +185,74 @@ func (q *Queue[T]) tryGet() (v T, ok bool) {
 		q.items = append(q.items, w.v)
 		close(w.done)
 	}
-	return v, true
+	return v, true, true
 }
 
-// begin opens a Get or Put that has to wait; it unwinds if the call
-// cannot start.
-func (q *Queue[T]) begin(g *gstate, kind OpKind) *Op {
-	if g == nil {
-		op, _ := beginDetached(context.Background(), kind, "queue")
-		return op
-	}
-	return g.mustBegin(kind, "queue")
-}
-
-func (q *Queue[T]) end(g *gstate, op *Op, err error) {
-	if g == nil {
-		op.End(0, err)
+// Close closes the queue: waiting getters get the zero value (Next
+// reports false), and later Puts panic. Values already queued are still
+// got. Close of a closed queue does nothing.
+func (q *Queue[T]) Close() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
 		return
 	}
-	g.mustEnd(op, err)
+	q.closed = true
+	for _, w := range q.getters {
+		close(w.done)
+	}
+	q.getters = nil
 }
 
-// block waits until the other side has served w. If the wait is cut short
-// and w is still in its list, it is removed (nothing moved) and the call
-// unwinds; if the other side served it meanwhile, the call completes.
-func (q *Queue[T]) block(g *gstate, op *Op, w *qwaiter[T], list *[]*qwaiter[T]) {
-	if g == nil {
-		<-w.done
-		op.End(0, nil)
-		return
-	}
-	err := g.wait(w.done, time.Time{})
-	if err != nil {
-		q.mu.Lock()
-		removed := false
-		for i, x := range *list {
-			if x == w {
-				*list = append((*list)[:i], (*list)[i+1:]...)
-				removed = true
-				break
+// wait runs one Get or Put: try under the lock; if it must wait, join
+// registers a waiter in list, and the wait ends when the other side serves
+// it (w is set then). A wait cut short with its waiter still listed takes
+// it out (nothing moved) and unwinds; one served meanwhile completes.
+func (q *Queue[T]) wait(kind OpKind, w **qwaiter[T], try func() bool, join func() *qwaiter[T], list *[]*qwaiter[T]) {
+	waitUnwinding(current(), kind, "queue", time.Time{},
+		func() bool {
+			q.mu.Lock()
+			defer q.mu.Unlock() // tryPut may panic on a closed queue
+			return try()
+		},
+		func(a *armed) error {
+			q.mu.Lock()
+			if kind == OpSend && q.closed {
+				q.mu.Unlock()
+				panic("iox: Put on a closed Queue")
 			}
-		}
-		q.mu.Unlock()
-		if !removed {
-			err = nil // served while we were interrupted: keep what moved
+			if try() {
+				q.mu.Unlock()
+				return nil
+			}
+			*w = join()
+			q.mu.Unlock()
+			var err error
+			select {
+			case <-(*w).done:
+				return nil
+			case <-a.scopeC:
+				err = a.expired()
+			case <-a.doneC:
+				err = a.done()
+			}
+			if !q.leave(*w, list) {
+				return nil // served while we were interrupted: keep what moved
+			}
+			*w = nil
+			return err
+		})
+}
+
+// leave takes w out of list and reports whether it was still there.
+func (q *Queue[T]) leave(w *qwaiter[T], list *[]*qwaiter[T]) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i, x := range *list {
+		if x == w {
+			*list = append((*list)[:i], (*list)[i+1:]...)
+			return true
 		}
 	}
-	g.mustEnd(op, err)
+	return false
 }

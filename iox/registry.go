@@ -57,3 +57,16 @@ func (r *registry) all() []*Task {
 	}
 	return out
 }
+
+// lookup returns the live task with the given id, or nil.
+func (r *registry) lookup(id uint64) *Task {
+	sh := &r.shards[id%uint64(len(r.shards))]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	for _, t := range sh.slots {
+		if t != nil && t.id == id {
+			return t
+		}
+	}
+	return nil
+}

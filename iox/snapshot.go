@@ -7,8 +7,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"github.com/coop-go/coop/internal/tick"
 )
 
 // A Snapshot is the state of every task of a scheduler at one moment: the
@@ -23,17 +21,21 @@ type Snapshot struct {
 
 // TaskState is one task in a Snapshot.
 type TaskState struct {
-	ID     uint64
-	Name   string
-	State  TaskStatus
-	Op     OpKind        // the blocking call the task is in, if State is Blocked
-	Target string        // what that call waits on
-	Since  time.Time     // when that call began
-	For    time.Duration // how long it has been blocked
-	Age    time.Duration // since the task was started
-	Ops    int64         // blocking calls ended so far
-	Bytes  int64         // bytes they moved
-	Errors int64         // calls that returned an error other than io.EOF
+	ID      uint64
+	Name    string
+	Parent  uint64 // the id of the task that started it; 0 if none
+	State   TaskStatus
+	Op      OpKind        // the blocking call the task is in, if State is Blocked
+	Target  string        // what that call waits on
+	Since   time.Time     // when that call began
+	For     time.Duration // how long it has been blocked
+	Age     time.Duration // since the task was started
+	Busy    time.Duration // of Age, the time outside blocking calls
+	Idle    time.Duration // of Age, the time in blocking calls
+	Ops     int64         // blocking calls ended so far
+	Bytes   int64         // bytes they moved
+	Errors  int64         // calls that returned an error other than io.EOF
+	Spawned string        // file:line of the call that started it
 }
 
 // TaskStatus says what a task is doing.
@@ -64,37 +66,43 @@ func (s TaskStatus) String() string {
 // scheduler's lock briefly and does not stop the tasks, so each line is
 // exact for its task but the lines are not one instant.
 func (s *Scheduler) Snapshot() Snapshot {
-	now := tick.Now()
-	snap := Snapshot{Scheduler: s.cfg.name, Mode: s.cfg.mode, Taken: tick.Time(now)}
+	c := s.clock
+	now := c.stamp()
+	snap := Snapshot{Scheduler: s.cfg.name, Mode: s.cfg.mode, Taken: c.wall(now)}
 	live := s.tasks.all()
-	queued := map[*gstate]bool{}
+	var queued map[*gstate]bool
 	var holder *gstate
 	if tn := s.turn; tn != nil {
-		tn.mu.Lock()
-		tn.queue.each(func(g *gstate) { queued[g] = true })
-		tn.mu.Unlock()
-		holder = tn.holder.Load()
+		tn.inspect(func(q map[*gstate]bool, h *gstate) { queued, holder = q, h })
 	}
 	for _, t := range live {
 		p := t.g.read()
 		ts := TaskState{
-			ID:     t.id,
-			Name:   t.Name(),
-			Age:    tick.Duration(now - t.born),
-			Ops:    p.ops,
-			Bytes:  p.bytes,
-			Errors: p.errs,
+			ID:      t.id,
+			Name:    t.Name(),
+			Age:     c.elapsed(now - t.born),
+			Ops:     p.ops,
+			Bytes:   p.bytes,
+			Errors:  p.errs,
+			Spawned: t.Spawned(),
 		}
+		if t.parent != nil {
+			ts.Parent = t.parent.id
+		}
+		blocked := p.blocked
 		switch {
 		case p.kind != 0:
 			ts.State, ts.Op, ts.Target = Blocked, p.kind, p.target
-			ts.Since = tick.Time(p.start)
-			ts.For = tick.Duration(now - p.start)
+			ts.Since = c.wall(p.start)
+			ts.For = c.elapsed(now - p.start)
+			blocked += now - p.start
 		case queued[&t.g]:
 			ts.State = Runnable
 		case holder == &t.g:
 			ts.State = Holding
 		}
+		ts.Idle = min(c.elapsed(blocked), ts.Age)
+		ts.Busy = ts.Age - ts.Idle
 		snap.Tasks = append(snap.Tasks, ts)
 	}
 	slices.SortFunc(snap.Tasks, func(a, b TaskState) int {
@@ -102,6 +110,10 @@ func (s *Scheduler) Snapshot() Snapshot {
 	})
 	return snap
 }
+
+// Lookup returns the live task of s with the given id, or nil: how an
+// admin endpoint that read an id from a Snapshot kills that task.
+func (s *Scheduler) Lookup(id uint64) *Task { return s.tasks.lookup(id) }
 
 // Task returns the state of the task with the given id, and whether the
 // snapshot has it.
@@ -151,4 +163,18 @@ func (sn Snapshot) String() string {
 	}
 	w.Flush()
 	return sb.String()
+}
+
+// shortDuration rounds d, a measured duration, to three significant
+// digits.
+func shortDuration(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond).String()
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond).String()
+	case d >= time.Microsecond:
+		return d.Round(10 * time.Nanosecond).String()
+	}
+	return d.String()
 }

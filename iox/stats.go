@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/coop-go/coop/internal/goid"
-	"github.com/coop-go/coop/internal/tick"
 )
 
 // Stats counts a scheduler's blocking calls per kind and per target: how
@@ -22,7 +21,11 @@ import (
 // long they took. Collecting them takes no lock: each goroutine counts into
 // one of several shards, and reading sums the shards. A Stats is safe for
 // concurrent use by multiple goroutines.
+//
+// A nil *Stats, what Scheduler.Stats returns while the scheduler collects
+// none, reports no calls.
 type Stats struct {
+	clock   clock
 	start   time.Time
 	shards  []statShard
 	mask    uint32
@@ -69,33 +72,16 @@ const maxTargets = 10000
 // beyond the first 10,000.
 const OtherTargets = "(other targets)"
 
-func newStats() *Stats {
+func newStats(c clock) *Stats {
 	n := 8
 	for n < 4*runtime.GOMAXPROCS(0) {
 		n *= 2
 	}
-	return &Stats{start: time.Now(), shards: make([]statShard, n), mask: uint32(n - 1)}
+	return &Stats{clock: c, start: c.Now(), shards: make([]statShard, n), mask: uint32(n - 1)}
 }
 
-// Stats returns the scheduler's stats, and starts collecting them on the
-// first call: calls that ended before it are not counted. Collection
-// costs a few tens of nanoseconds per call; the Default scheduler's stats
-// count the calls of goroutines that are no task.
-func (s *Scheduler) Stats() *Stats {
-	if st := s.stats.Load(); st != nil {
-		return st
-	}
-	st := newStats()
-	if !s.stats.CompareAndSwap(nil, st) {
-		return s.stats.Load()
-	}
-	if s.isDefault {
-		inForce.Add(1) // the door must now look at goroutines that are no task
-	}
-	return st
-}
-
-// WithStats makes New start collecting stats at once (see Scheduler.Stats).
+// WithStats makes the scheduler collect stats from the start, for its
+// whole life (see Scheduler.CollectStats).
 func WithStats() Option {
 	return optionFunc(func(c *config) { c.stats = true })
 }
@@ -160,6 +146,9 @@ func (st *Stats) target(name string, shard uint32) *counters {
 
 // targetStats sums a target's counters over the shards.
 func (st *Stats) targetStats(name string) OpStats {
+	if st == nil {
+		return OpStats{}
+	}
 	var hist [histBuckets]int64
 	var errs, bytes int64
 	for i := range st.shards {
@@ -169,7 +158,7 @@ func (st *Stats) targetStats(name string) OpStats {
 			bytes += b
 		}
 	}
-	return makeStats(&hist, errs, bytes)
+	return st.makeStats(&hist, errs, bytes)
 }
 
 // OpStats is what Stats knows of one kind of call or one target.
@@ -231,21 +220,21 @@ func (c *counters) snapshot(into *[histBuckets]int64) (errs, bytes int64) {
 	return c.errors.Load(), c.bytes.Load()
 }
 
-func makeStats(hist *[histBuckets]int64, errs, bytes int64) OpStats {
+func (st *Stats) makeStats(hist *[histBuckets]int64, errs, bytes int64) OpStats {
 	s := OpStats{Errors: errs, Bytes: bytes}
 	for i, n := range hist {
 		if n == 0 {
 			continue
 		}
 		s.Count += n
-		s.Latency.Buckets = append(s.Latency.Buckets, Bucket{Upper: tick.Duration(int64(1) << i), Count: n})
+		s.Latency.Buckets = append(s.Latency.Buckets, Bucket{Upper: st.clock.elapsed(int64(1) << i), Count: n})
 	}
 	return s
 }
 
 // Kind returns the stats of one kind of call.
 func (st *Stats) Kind(k OpKind) OpStats {
-	if k == 0 || k >= numOpKinds {
+	if st == nil || k == 0 || k >= numOpKinds {
 		return OpStats{}
 	}
 	var hist [histBuckets]int64
@@ -255,11 +244,14 @@ func (st *Stats) Kind(k OpKind) OpStats {
 		errs += e
 		bytes += b
 	}
-	return makeStats(&hist, errs, bytes)
+	return st.makeStats(&hist, errs, bytes)
 }
 
 // Target returns the stats of the calls made on one target.
 func (st *Stats) Target(name string) OpStats {
+	if st == nil {
+		return OpStats{}
+	}
 	if _, ok := st.names.Load(name); !ok {
 		return OpStats{}
 	}
@@ -280,6 +272,9 @@ func (st *Stats) Kinds() map[OpKind]OpStats {
 // Targets returns the stats of every target called so far, by target.
 func (st *Stats) Targets() map[string]OpStats {
 	out := map[string]OpStats{}
+	if st == nil {
+		return out
+	}
 	st.names.Range(func(k, _ any) bool {
 		name := k.(string)
 		out[name] = st.targetStats(name)
@@ -288,25 +283,35 @@ func (st *Stats) Targets() map[string]OpStats {
 	return out
 }
 
-// String renders the stats as a table: one line per kind of call, then
-// the busiest targets.
+// String renders the stats as one table: a line per kind of call, then
+// the ten busiest targets, with the same columns. Latencies are the upper
+// bounds of histogram buckets whose bounds double, rounded up to the one
+// or two digits such a bound can tell.
+//
+//	calls since 15:04:05 (2.5s)
+//	KIND/TARGET      CALLS  ERRORS  BYTES   P50    P99    MAX
+//	read               120       0  4.2k    40µs   2ms    3ms
+//	10.0.0.3:443        60       0  2.1k    40µs   2ms    3ms
 func (st *Stats) String() string {
+	if st == nil {
+		return "no stats collected (Scheduler.CollectStats or WithStats switches them on)\n"
+	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "calls since %s (%s)\n", st.start.Format("15:04:05"), time.Since(st.start).Round(time.Millisecond))
-	w := tabwriter.NewWriter(&sb, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "KIND\tCALLS\tERRORS\tBYTES\tP50\tP99\tMAX\t")
+	now := st.clock.Now()
+	fmt.Fprintf(&sb, "calls since %s (%s)\n", st.start.Format("15:04:05"), roughDuration(now.Sub(st.start)))
+	w := tabwriter.NewWriter(&sb, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "KIND/TARGET\tCALLS\tERRORS\tBYTES\tP50\tP99\tMAX")
+	row := func(name string, s OpStats) {
+		fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%s\t%s\t%s\n", name, s.Count, s.Errors, byteCount(s.Bytes),
+			roughDuration(s.Latency.Quantile(0.5)), roughDuration(s.Latency.Quantile(0.99)), roughDuration(s.Latency.Quantile(1)))
+	}
 	kinds := st.Kinds()
 	for k := OpKind(1); k < numOpKinds; k++ {
 		if s, ok := kinds[k]; ok {
-			fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t\n", k, s.Count, s.Errors, byteCount(s.Bytes),
-				shortDuration(s.Latency.Quantile(0.5)), shortDuration(s.Latency.Quantile(0.99)), shortDuration(s.Latency.Quantile(1)))
+			row(k.String(), s)
 		}
 	}
-	w.Flush()
 	targets := st.Targets()
-	if len(targets) == 0 {
-		return sb.String()
-	}
 	names := make([]string, 0, len(targets))
 	for n := range targets {
 		names = append(names, n)
@@ -314,18 +319,30 @@ func (st *Stats) String() string {
 	slices.SortFunc(names, func(a, b string) int {
 		return cmp.Or(cmp.Compare(targets[b].Count, targets[a].Count), cmp.Compare(a, b))
 	})
-	if len(names) > 10 {
-		names = names[:10]
-	}
-	w = tabwriter.NewWriter(&sb, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "TARGET\tCALLS\tERRORS\tBYTES\tP50\tP99\t")
-	for _, n := range names {
-		s := targets[n]
-		fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%s\t%s\t\n", n, s.Count, s.Errors, byteCount(s.Bytes),
-			shortDuration(s.Latency.Quantile(0.5)), shortDuration(s.Latency.Quantile(0.99)))
+	for _, n := range names[:min(10, len(names))] {
+		row(n, targets[n])
 	}
 	w.Flush()
 	return sb.String()
+}
+
+// roughDuration rounds d up to what a bound that doubles from bucket to
+// bucket can tell: two significant digits when the first is 1, one
+// otherwise (1.1ms, 17ms, 300ms, 5µs).
+func roughDuration(d time.Duration) string {
+	if d <= 0 {
+		return "0"
+	}
+	unit := time.Duration(1)
+	for d/unit >= 100 {
+		unit *= 10
+	}
+	// d/unit is now in [1, 100): keep two digits if it starts with 1.
+	if d/unit >= 20 {
+		unit *= 10
+	}
+	r := (d + unit - 1) / unit * unit
+	return r.String()
 }
 
 func byteCount(n int64) string {
@@ -338,17 +355,4 @@ func byteCount(n int64) string {
 		return fmt.Sprintf("%.1fk", float64(n)/(1<<10))
 	}
 	return fmt.Sprint(n)
-}
-
-// shortDuration rounds d to three significant digits.
-func shortDuration(d time.Duration) string {
-	switch {
-	case d >= time.Second:
-		return d.Round(10 * time.Millisecond).String()
-	case d >= time.Millisecond:
-		return d.Round(10 * time.Microsecond).String()
-	case d >= time.Microsecond:
-		return d.Round(10 * time.Nanosecond).String()
-	}
-	return d.String()
 }

@@ -1,17 +1,19 @@
 package iox
 
 import (
+	"bytes"
 	"context"
 	"io"
-	"sync"
+	"strings"
 	"time"
+
+	"github.com/coop-go/coop/internal/deadline"
 )
 
 // Reader returns a reader whose Read calls r.Read as a blocking call (kind
 // OpRead, target r's Name if it has one, as an *os.File does): it is
-// reported, releases the turn in
-// Cooperative mode, and does not start in a killed task or an expired
-// scope.
+// reported, releases the turn in Cooperative mode, and does not start in a
+// killed task or an expired scope.
 //
 // How far a Read already under way can be cut short is up to r. If r has
 // SetReadDeadline (an *os.File from os.Pipe, a net.Conn), the scope's
@@ -20,15 +22,21 @@ import (
 // matching ErrKilled, keeping what it read; set r's own deadlines through
 // the returned reader's SetReadDeadline so that they are kept. Otherwise
 // (an io.Pipe, a bytes.Reader) the Read runs to its end, and the kill or
-// scope shows at the next call.
+// scope shows at the next call. A reader whose calls go through the door
+// already (a netx conn) is returned as it is.
 //
 // The returned reader also has Close if r does.
 func Reader(r io.Reader) io.Reader {
 	if r == nil {
 		panic("iox: Reader(nil)")
 	}
+	if inDoor(r) {
+		return r
+	}
 	sr := &streamReader{r: r, name: streamName(r)}
-	sr.dl, _ = r.(readDeadliner)
+	if d, ok := r.(interface{ SetReadDeadline(time.Time) error }); ok {
+		sr.side = &side{Keeper: deadline.Keeper{Apply: d.SetReadDeadline}}
+	}
 	if c, ok := r.(io.Closer); ok {
 		return &streamReadCloser{sr, c}
 	}
@@ -42,34 +50,103 @@ func Writer(w io.Writer) io.Writer {
 	if w == nil {
 		panic("iox: Writer(nil)")
 	}
+	if inDoor(w) {
+		return w
+	}
 	sw := &streamWriter{w: w, name: streamName(w)}
-	sw.dl, _ = w.(writeDeadliner)
+	if d, ok := w.(interface{ SetWriteDeadline(time.Time) error }); ok {
+		sw.side = &side{Keeper: deadline.Keeper{Apply: d.SetWriteDeadline}}
+	}
 	if c, ok := w.(io.Closer); ok {
 		return &streamWriteCloser{sw, c}
 	}
 	return sw
 }
 
-// Copy copies from src to dst until EOF on src or an error, as io.Copy
-// does, making each Read and Write a blocking call (see Reader and
-// Writer). It returns the number of bytes written, which is exact when a
-// kill or a scope cuts the copy short.
-func Copy(dst io.Writer, src io.Reader) (int64, error) {
-	if _, ok := src.(coopStream); !ok {
-		src = Reader(src)
+// inDoor reports whether v's calls go through the door already: a reader
+// or writer made by Reader or Writer, or a netx conn.
+func inDoor(v any) bool {
+	switch v.(type) {
+	case *streamReader, *streamWriter, *streamReadCloser, *streamWriteCloser, deadline.Managed:
+		return true
 	}
-	if _, ok := dst.(coopStream); !ok {
-		dst = Writer(dst)
-	}
-	// Hide io.WriterTo and io.ReaderFrom so that every chunk is a call.
-	return io.Copy(struct{ io.Writer }{dst}, struct{ io.Reader }{src})
+	return false
 }
 
-// coopStream marks the readers and writers made by Reader and Writer.
-type coopStream interface{ coopStream() }
+// Copy copies from src to dst until EOF on src or an error, as io.Copy
+// does, making each Read and Write a blocking call (see Reader and
+// Writer). Nothing Copy took from src is lost: the bytes a Read returned
+// are written out before an interruption is reported (a Write that a kill
+// or a scope refused or cut short is finished first, bounded only by
+// dst's own deadline), and the count Copy returns is exact. Between netx
+// conns, and from an in-memory reader or into an in-memory writer, Copy
+// uses the source's WriteTo or the destination's ReadFrom, so that the
+// kernel splices or sends a file as one blocking call, and a bytes.Reader
+// or bytes.Buffer moves exactly what was copied.
+func Copy(dst io.Writer, src io.Reader) (written int64, err error) {
+	if wt, ok := src.(io.WriterTo); ok && (inDoor(src) || inMemory(src)) {
+		return wt.WriteTo(Writer(dst))
+	}
+	if rf, ok := dst.(io.ReaderFrom); ok && (inDoor(dst) || inMemory(dst)) {
+		return rf.ReadFrom(Reader(src))
+	}
+	return CopyBuffer(Writer(dst), Reader(src))
+}
 
-func (*streamReader) coopStream() {}
-func (*streamWriter) coopStream() {}
+// inMemory reports whether v is one of the standard library's in-memory
+// streams, whose WriteTo and ReadFrom never block and count exactly.
+func inMemory(v any) bool {
+	switch v.(type) {
+	case *bytes.Reader, *bytes.Buffer, *strings.Reader:
+		return true
+	}
+	return false
+}
+
+// CopyBuffer copies from src to dst through a buffer of its own, with
+// Copy's promise that nothing read is lost, without looking for WriteTo or
+// ReadFrom: each Read of src and Write of dst is a call of its own. Give
+// it streams whose calls go through the door (netx conns, or Reader and
+// Writer's), or its calls cannot be cut short.
+func CopyBuffer(dst io.Writer, src io.Reader) (written int64, err error) {
+	buf := make([]byte, 32<<10)
+	for {
+		nr, rerr := src.Read(buf)
+		if nr > 0 {
+			nw, werr := writeFull(dst, buf[:nr])
+			if werr != nil && isCoop(werr) && nw < nr {
+				// Cut short with bytes already taken from src in hand:
+				// deliver them, then report the interruption.
+				var more int
+				var derr error
+				deliver(func() { more, derr = writeFull(dst, buf[nw:nr]) })
+				nw += more
+				if derr != nil {
+					werr = derr
+				}
+			}
+			written += int64(nw)
+			if werr != nil {
+				return written, werr
+			}
+		}
+		if rerr == io.EOF {
+			return written, nil
+		}
+		if rerr != nil {
+			return written, rerr
+		}
+	}
+}
+
+// writeFull writes all of p, as io.Copy's writes do, or says why not.
+func writeFull(w io.Writer, p []byte) (int, error) {
+	n, err := w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	return n, err
+}
 
 func streamName(v any) string {
 	if n, ok := v.(interface{ Name() string }); ok {
@@ -78,59 +155,49 @@ func streamName(v any) string {
 	return ""
 }
 
-type readDeadliner interface {
-	SetReadDeadline(t time.Time) error
+// side is one deadline of a wrapped stream: the keeper and its interrupter.
+type side struct {
+	deadline.Keeper
 }
 
-type writeDeadliner interface {
-	SetWriteDeadline(t time.Time) error
-}
+// Interrupt cuts op, a call on the stream, short.
+func (s *side) Interrupt(op *Op) { s.Keeper.Interrupt(op) }
 
 // call runs f as a blocking call of kind on target through the door, with
-// the stream's deadline d (nil: the stream has none) managed around it.
-func call(kind OpKind, target string, d *StreamDeadline, f func() (int, error)) (int, error) {
+// the stream's deadline s (nil: the stream has none) kept around it.
+func call(kind OpKind, target string, s *side, full bool, f func(done int) (int, error)) (int, error) {
 	op, err := Begin(context.Background(), kind, target)
 	if err != nil {
 		return 0, err
 	}
-	if op == nil || d == nil {
-		n, err := f()
+	if op == nil || s == nil {
+		n, err := f(0)
 		return n, op.End(n, err)
 	}
-	moved := d.Begin(op)
-	n, err := f()
-	d.End(op, moved)
+	op.OnInterrupt(s)
+	n, err := s.Run(op, full, f)
+	op.Interrupted()
+	s.End(op)
 	return n, op.End(n, err)
 }
 
 type streamReader struct {
 	r    io.Reader
 	name string
-	dl   readDeadliner
-	side *StreamDeadline
-	once sync.Once
-}
-
-func (r *streamReader) getSide() *StreamDeadline {
-	if r.dl == nil {
-		return nil
-	}
-	r.once.Do(func() { r.side = &StreamDeadline{Apply: r.dl.SetReadDeadline} })
-	return r.side
+	side *side // nil: r has no read deadline
 }
 
 func (r *streamReader) Read(p []byte) (int, error) {
-	return call(OpRead, r.name, r.getSide(), func() (int, error) { return r.r.Read(p) })
+	return call(OpRead, r.name, r.side, false, func(int) (int, error) { return r.r.Read(p) })
 }
 
 // SetReadDeadline sets the underlying reader's read deadline, if it has
 // one, so that the reader keeps it around scopes and kills.
 func (r *streamReader) SetReadDeadline(t time.Time) error {
-	s := r.getSide()
-	if s == nil {
+	if r.side == nil {
 		return errNoDeadline
 	}
-	return s.Set(t)
+	return r.side.Set(t)
 }
 
 type streamReadCloser struct {
@@ -141,31 +208,20 @@ type streamReadCloser struct {
 type streamWriter struct {
 	w    io.Writer
 	name string
-	dl   writeDeadliner
-	side *StreamDeadline
-	once sync.Once
-}
-
-func (w *streamWriter) getSide() *StreamDeadline {
-	if w.dl == nil {
-		return nil
-	}
-	w.once.Do(func() { w.side = &StreamDeadline{Apply: w.dl.SetWriteDeadline} })
-	return w.side
+	side *side
 }
 
 func (w *streamWriter) Write(p []byte) (int, error) {
-	return call(OpWrite, w.name, w.getSide(), func() (int, error) { return w.w.Write(p) })
+	return call(OpWrite, w.name, w.side, true, func(done int) (int, error) { return w.w.Write(p[done:]) })
 }
 
 // SetWriteDeadline sets the underlying writer's write deadline, if it has
 // one, so that the writer keeps it around scopes and kills.
 func (w *streamWriter) SetWriteDeadline(t time.Time) error {
-	s := w.getSide()
-	if s == nil {
+	if w.side == nil {
 		return errNoDeadline
 	}
-	return s.Set(t)
+	return w.side.Set(t)
 }
 
 type streamWriteCloser struct {

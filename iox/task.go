@@ -2,6 +2,7 @@ package iox
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"runtime"
 	"runtime/debug"
@@ -9,8 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/coop-go/coop/internal/tick"
 )
 
 // A Task is a function running on its own goroutine under a Scheduler, as a
@@ -22,15 +21,17 @@ type Task struct {
 	id     uint64
 	s      *Scheduler
 	fn     func(ctx context.Context) error
-	pc     uintptr // fn's entry, for the default name
+	fnPC   uintptr // fn's entry, for the default name
+	callPC uintptr // where Go was called, for Snapshot
 	name   atomic.Pointer[string]
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 	ended  atomic.Bool                   // the task has ended; err is set
 	doneCh atomic.Pointer[chan struct{}] // made on demand by Done, under mu
 	err    error                         // set before ended
-	born   int64                         // ticks
+	born   int64                         // clock stamp
 	onEnd  func(*Task)
+	unlink func() bool // stops following the parent context; nil without one
 
 	killed atomic.Pointer[killedError]
 	state  atomic.Int32 // taskRunning, taskEnding
@@ -42,7 +43,7 @@ type Task struct {
 	children *Task // first child, through cPrev/cNext
 	cPrev    *Task
 	cNext    *Task
-	timers   []timerRef // weak references to the task's timers, for Kill
+	timers   []timerRef // the task's timers and tickers, for Kill
 
 	slot int32 // in the scheduler's registry
 	ctxv taskCtx
@@ -70,39 +71,99 @@ func (s *Scheduler) Go(fn func(ctx context.Context) error) *Task {
 	if fn == nil {
 		panic("iox: Go called with a nil function")
 	}
-	return s.start(fn, nil, nil)
+	return s.start(spawn{fn: fn})
 }
 
-// start starts fn as a task; onStart runs before the task's goroutine
-// does, and onEnd on it after the task's error is known and before Done is
-// closed (both may be nil).
-func (s *Scheduler) start(fn func(ctx context.Context) error, onStart, onEnd func(*Task)) *Task {
+// GoContext starts fn as a new task of s whose context derives from
+// parent: it carries parent's values (request-scoped values, trace spans),
+// its deadline bounds the task as a timeout scope it inherited would, and
+// its cancellation kills the task, with context.Cause(parent) as the
+// kill's reason. Otherwise it is Go.
+func (s *Scheduler) GoContext(parent context.Context, fn func(ctx context.Context) error) *Task {
+	if parent == nil {
+		panic("iox: GoContext called with a nil context")
+	}
+	if fn == nil {
+		panic("iox: GoContext called with a nil function")
+	}
+	return s.start(spawn{parent: parent, fn: fn})
+}
+
+// spawn is what starting a task takes.
+type spawn struct {
+	parent  context.Context // nil: none
+	fn      func(ctx context.Context) error
+	onStart func(*Task) // runs before the task's goroutine does
+	onEnd   func(*Task) // runs on it after the task's error is known, before Done closes
+	depth   int         // calls between the user's and start, beyond one (Go, Spawn)
+}
+
+// start starts sp.fn as a task.
+func (s *Scheduler) start(sp spawn) *Task {
+	parent, fn := sp.parent, sp.fn
+	pg := current()
+	if s.sim != nil && pg != nil && pg.s == s {
+		s.sim.acquire(pg) // a world's spawns happen in the world's order
+	}
 	t := &Task{
-		id: lastTaskID.Add(1),
-		s:  s,
-		fn: fn,
-		pc: reflect.ValueOf(fn).Pointer(),
+		s:    s,
+		fn:   fn,
+		fnPC: reflect.ValueOf(fn).Pointer(),
+	}
+	if s.sim != nil {
+		t.id = s.sim.newID() // from the world's order, not the process's
+		t.g.simKey = "t" + strconv.FormatUint(1e8+t.id, 10)[1:]
+	} else {
+		t.id = lastTaskID.Add(1)
+	}
+	var pcs [1]uintptr
+	if runtime.Callers(3+sp.depth, pcs[:]) == 1 {
+		t.callPC = pcs[0]
 	}
 	t.g.task, t.g.s = t, s
 	base := context.Background()
-	var cancelDL context.CancelFunc
-	if pg := current(); pg != nil {
-		if dl, ok := pg.deadline(); ok {
-			base, cancelDL = context.WithDeadlineCause(base, dl, ErrTimeout)
-			t.g.scope = newScope(s.clock, dl, nil)
-		}
-		t.parent = pg.task
+	if parent != nil {
+		// The parent's values, not its cancellation: that reaches the task
+		// as a kill (below), so that every wait sees the kill's error, not
+		// a context that ended for no reason the task can give.
+		base = context.WithoutCancel(parent)
+	}
+	if e, ok := envOf(parent); ok {
+		t.g.env = e
+	} else if pg != nil {
+		t.g.env = pg.env
+	}
+	var inherited *scope
+	if pg != nil && pg.scope != nil {
+		inherited = pg.scope
+	}
+	dl, hasDL := pg.deadline()
+	if pdl, ok := parentDeadline(parent); ok && (!hasDL || pdl.Before(dl)) {
+		dl, hasDL = pdl, true
 	}
 	ctx, cancel := context.WithCancelCause(base)
+	if hasDL {
+		var cancelDL context.CancelFunc
+		ctx, cancelDL = context.WithDeadlineCause(ctx, dl, ErrTimeout)
+		outer := cancel
+		cancel = func(cause error) { outer(cause); cancelDL() }
+		// The task's own scope, parented by nothing: it outlives the
+		// scope it came from, which ends on another goroutine.
+		t.g.scope = newScope(s.clock, dl, nil)
+		if inherited != nil && inherited.dead() {
+			t.g.scope.expire(true, inherited.chainErr())
+		}
+	}
 	t.ctxv = taskCtx{Context: ctx, t: t}
 	t.ctx = &t.ctxv
 	t.cancel = cancel
-	if cancelDL != nil {
-		t.cancel = func(cause error) { cancel(cause); cancelDL() }
+	t.onEnd = sp.onEnd
+	if pg != nil {
+		t.parent = pg.task
 	}
-	t.onEnd = onEnd
-	if onStart != nil {
-		onStart(t)
+	t.born = s.clock.stamp() // before addTask makes the task visible to Snapshot
+	if sp.onStart != nil {
+		sp.onStart(t)
 	}
 	if !s.addTask(t) {
 		t.parent = nil
@@ -122,7 +183,14 @@ func (s *Scheduler) start(fn func(ctx context.Context) error, onStart, onEnd fun
 			t.Kill(pk.reason)
 		}
 	}
-	t.born = tick.Now()
+	if parent != nil && parent.Done() != nil {
+		t.unlink = context.AfterFunc(parent, func() {
+			if dlErr := parent.Err(); dlErr == context.DeadlineExceeded {
+				return // the deadline: the task's own scope expires with it
+			}
+			t.Kill(context.Cause(parent))
+		})
+	}
 	if s.turn != nil {
 		t.g.turnCh = make(chan struct{}, 1)
 		s.turn.enqueue(&t.g)
@@ -131,13 +199,40 @@ func (s *Scheduler) start(fn func(ctx context.Context) error, onStart, onEnd fun
 	return t
 }
 
+// parentDeadline is the deadline of parent, nil for none.
+func parentDeadline(parent context.Context) (time.Time, bool) {
+	if parent == nil {
+		return time.Time{}, false
+	}
+	return parent.Deadline()
+}
+
 // Spawn starts fn as a task of the calling task's scheduler, or of Default
 // outside any task; see Scheduler.Go.
 func Spawn(fn func(ctx context.Context) error) *Task {
-	if g := current(); g != nil && g.task != nil {
-		return g.task.s.Go(fn)
+	if fn == nil {
+		panic("iox: Spawn called with a nil function")
 	}
-	return Default().Go(fn)
+	return spawnScheduler().start(spawn{fn: fn})
+}
+
+// SpawnContext is Spawn with a parent context; see Scheduler.GoContext.
+func SpawnContext(parent context.Context, fn func(ctx context.Context) error) *Task {
+	if parent == nil {
+		panic("iox: SpawnContext called with a nil context")
+	}
+	if fn == nil {
+		panic("iox: SpawnContext called with a nil function")
+	}
+	return spawnScheduler().start(spawn{parent: parent, fn: fn})
+}
+
+// spawnScheduler is the scheduler Spawn starts tasks on.
+func spawnScheduler() *Scheduler {
+	if g := current(); g != nil && g.task != nil {
+		return g.task.s
+	}
+	return Default()
 }
 
 // Current returns the task running on the calling goroutine, or nil on a
@@ -151,7 +246,7 @@ func Current() *Task {
 
 // taskCtx is a task's context: its own cancellation, plus the task as a
 // value, so that calls made off the task's goroutine with this context
-// (net/http dials on its own goroutine) are reported for it.
+// (net/http dials on its own goroutine) are made for it.
 type taskCtx struct {
 	context.Context
 	t *Task
@@ -172,7 +267,7 @@ func (t *Task) run() {
 	ok := false
 	defer t.finish(&ok)
 	if t.s.turn != nil {
-		<-g.turnCh // queued by Go
+		<-g.turnCh // queued by start
 	}
 	if k := t.killed.Load(); k != nil {
 		t.err = k // killed before it started: fn does not run
@@ -197,8 +292,8 @@ func (t *Task) finish(ok *bool) {
 				t.err = errGoexit
 			}
 		default:
-			if _, isScope := r.(scopePanic); isScope {
-				t.err = ErrTimeout // the deadline the task inherited
+			if p, isScope := r.(scopePanic); isScope {
+				t.err = p.sc.deadErr() // the deadline the task inherited
 			} else {
 				crash = &PanicError{Value: r, Stack: debug.Stack()}
 				t.err = crash
@@ -219,16 +314,35 @@ func (t *Task) finish(ok *bool) {
 	if g.scope != nil {
 		g.scope.close() // the deadline the task inherited
 	}
+	if t.unlink != nil {
+		t.unlink()
+	}
 	g.unregister()
 	t.detach()
 	t.cancel(context.Canceled)
 	t.s.removeTask(t)
+	if crash != nil {
+		t.s.reportPanic(t, crash)
+	}
 	if t.onEnd != nil {
 		t.onEnd(t)
 	}
 	t.markEnded()
 	if crash != nil && t.s.cfg.crashOnPanic {
 		panic(crash)
+	}
+}
+
+// reportPanic reports a task's panic: an OpPanic event to the observers,
+// and the panic on the scheduler's log when nobody observes.
+func (s *Scheduler) reportPanic(t *Task, p *PanicError) {
+	now := s.clock.stamp()
+	if s.obs.Load() != nil {
+		s.emit(Event{Kind: OpPanic, Task: t, Start: s.clock.wall(now), Err: p, Stack: p.Stack})
+		return
+	}
+	if w := s.cfg.log; w != nil {
+		fmt.Fprintf(w, "iox: %v of scheduler %q panicked: %v\n\n%s\n", t, s.cfg.name, p.Value, p.Stack)
 	}
 }
 
@@ -246,7 +360,7 @@ func (t *Task) finishEarly(err error) {
 	t.markEnded()
 }
 
-// markEnded publishes the end of the task: isDone turns true, and the
+// markEnded publishes the end of the task: Err returns its error, and the
 // channel Done returned, if any, is closed.
 func (t *Task) markEnded() {
 	t.mu.Lock()
@@ -263,9 +377,6 @@ var closedChan = func() chan struct{} {
 	close(ch)
 	return ch
 }()
-
-// isDone reports whether the task has ended (and its err is set).
-func (t *Task) isDone() bool { return t.ended.Load() }
 
 // detach unlinks the task from its parent and forgets its children, who
 // live on.
@@ -302,7 +413,7 @@ func (t *Task) Name() string {
 	if n := t.name.Load(); n != nil {
 		return *n
 	}
-	if f := runtime.FuncForPC(t.pc); f != nil {
+	if f := runtime.FuncForPC(t.fnPC); f != nil {
 		return f.Name()
 	}
 	return "task-" + strconv.FormatUint(t.id, 10)
@@ -319,6 +430,32 @@ func (t *Task) Scheduler() *Scheduler { return t.s }
 
 // Context returns the context the task's function was given.
 func (t *Task) Context() context.Context { return t.ctx }
+
+// Parent returns the task that started t, or nil if t was started by a
+// goroutine that is no task.
+func (t *Task) Parent() *Task { return t.parent }
+
+// Spawned returns where the task was started: the file and line of the
+// call of Go, Spawn or their kin, or "" if unknown.
+func (t *Task) Spawned() string {
+	if t.callPC == 0 {
+		return ""
+	}
+	f, _ := runtime.CallersFrames([]uintptr{t.callPC}).Next()
+	if f.File == "" {
+		return ""
+	}
+	return f.File + ":" + strconv.Itoa(f.Line)
+}
+
+// Stack returns the stack of the task's goroutine, formatted as in
+// panics, or nil once the task has ended.
+func (t *Task) Stack() []byte {
+	if t.ended.Load() {
+		return nil
+	}
+	return goroutineStack(t.g.id.Load())
+}
 
 // Done returns a channel that is closed when the task has ended.
 func (t *Task) Done() <-chan struct{} {
@@ -349,153 +486,15 @@ func (t *Task) Err() error {
 	return nil
 }
 
-// Wait blocks until the task has ended and returns its error (see Err).
-// Wait is a blocking call like any other: a kill of the calling task or an
-// expired scope ends it early with that error. Called by the task itself,
-// Wait returns an error at once instead of waiting forever.
-func (t *Task) Wait() error {
-	g := current()
-	if t.ended.Load() {
-		if g.observed() {
-			instant(g, OpJoin, t.Name(), 0, nil)
-		} else if g != nil {
-			instant(g, OpJoin, "", 0, nil)
-		}
-		return t.err
+// killErr returns the task's kill error, or nil; nil on a nil task.
+func (t *Task) killErr() error {
+	if t == nil {
+		return nil
 	}
-	if g != nil && g.task == t {
-		return errWaitSelf
+	if k := t.killed.Load(); k != nil {
+		return k
 	}
-	if g == nil {
-		op, _ := beginDetached(context.Background(), OpJoin, t.Name())
-		<-t.Done()
-		op.End(0, nil)
-		return t.err
-	}
-	op, err := g.begin(OpJoin, t.Name())
-	if err != nil {
-		return err
-	}
-	err = g.wait(t.Done(), time.Time{})
-	if err = op.End(0, err); err != nil {
-		return err
-	}
-	return t.err
-}
-
-// Kill asks the task to stop: its context is cancelled with the kill
-// error as cause, the blocking call it is in (if any) is interrupted, and
-// every later blocking call fails at once. Calls with an error result
-// return an error matching ErrKilled and reason (which may be nil); calls
-// with none unwind the task as runtime.Goexit does (deferred calls run).
-// Kill also kills the task's children. It does not wait: use Wait. Kill of
-// a task that has ended does nothing; the first kill's reason is kept.
-func (t *Task) Kill(reason error) {
-	if t.state.Load() != taskRunning {
-		return
-	}
-	k := &killedError{reason: reason}
-	if !t.killed.CompareAndSwap(nil, k) {
-		return
-	}
-	t.cancel(k)
-	if op := t.g.cur.Load(); op != nil {
-		op.interrupt()
-	}
-	t.fireTimers()
-	t.mu.Lock()
-	var kids []*Task
-	for c := t.children; c != nil; c = c.cNext {
-		kids = append(kids, c)
-	}
-	t.mu.Unlock()
-	for _, c := range kids {
-		c.Kill(reason)
-	}
-}
-
-// JoinAll waits until every task has ended or timeout has passed, and
-// returns the tasks that have ended, in the order given. A zero or negative
-// timeout does not wait: JoinAll reports the tasks already ended. The
-// calling task itself, if listed, is never waited for. JoinAll is a
-// blocking call without an error result: a kill unwinds the calling task
-// and an expired scope unwinds to its Timeout.
-func JoinAll(timeout time.Duration, tasks ...*Task) []*Task {
-	for i, t := range tasks {
-		if t == nil {
-			panic("iox: JoinAll: task " + strconv.Itoa(i) + " is nil")
-		}
-	}
-	g := current()
-	if timeout > 0 {
-		until := g.sched().clock.Now().Add(timeout)
-		switch {
-		case g == nil:
-			op, _ := beginDetached(context.Background(), OpJoin, "")
-			joinPlain(until, tasks)
-			op.End(0, nil)
-		default:
-			op := g.mustBegin(OpJoin, "")
-			var err error
-			for _, t := range tasks {
-				if t == g.task {
-					continue
-				}
-				if t.ended.Load() {
-					continue
-				}
-				if err = g.wait(t.Done(), until); err != nil {
-					break
-				}
-			}
-			if err == errUntil {
-				err = nil
-			}
-			g.mustEnd(op, err)
-		}
-	}
-	var out []*Task
-	for _, t := range tasks {
-		if t.ended.Load() {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-// joinPlain waits for tasks until the deadline on a goroutine the
-// scheduler does not know.
-func joinPlain(until time.Time, tasks []*Task) {
-	c := Default().clock
-	d := until.Sub(c.Now())
-	if d <= 0 {
-		return
-	}
-	tm := c.NewTimer(d)
-	defer tm.Stop()
-	for _, t := range tasks {
-		if t.ended.Load() {
-			continue
-		}
-		select {
-		case <-t.Done():
-		case <-tm.C():
-			return
-		}
-	}
-}
-
-// KillAll kills every task given with reason; see Task.Kill. It does not
-// wait: use JoinAll.
-func KillAll(reason error, tasks ...*Task) {
-	for i, t := range tasks {
-		if t == nil {
-			panic("iox: KillAll: task " + strconv.Itoa(i) + " is nil")
-		}
-	}
-	for _, t := range tasks {
-		t.Kill(reason)
-	}
+	return nil
 }
 
 func (t *Task) String() string {

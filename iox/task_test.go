@@ -175,7 +175,7 @@ func TestKillInterruptsEveryWait(t *testing.T) {
 				if s.Mode() == Cooperative {
 					// A second task to take turns with.
 					s.Go(func(ctx context.Context) error {
-						for !tk.isDone() {
+						for !tk.ended.Load() {
 							Yield()
 						}
 						return nil
@@ -191,8 +191,8 @@ func TestKillInterruptsEveryWait(t *testing.T) {
 					t.Fatalf("task ended with %v, want ErrKilled", err)
 				}
 				// A ticker cannot be reset to fire at once: the kill
-				// makes it tick after its shortest interval, 1ns.
-				if d := time.Since(start); d > time.Nanosecond {
+				// makes it tick after tickerWake.
+				if d := time.Since(start); d > tickerWake {
 					t.Fatalf("the kill took %v of the clock", d)
 				}
 				s.Close()
@@ -425,7 +425,7 @@ func TestBadInput(t *testing.T) {
 		want string
 	}{
 		{"Go(nil)", func() { New().Go(nil) }, "iox: Go called with a nil function"},
-		{"Spawn(nil)", func() { Spawn(nil) }, "iox: Go called with a nil function"},
+		{"Spawn(nil)", func() { Spawn(nil) }, "iox: Spawn called with a nil function"},
 		{"Timeout(nil)", func() { Timeout(time.Second, nil) }, "iox: Timeout called with a nil function"},
 		{"Block(nil)", func() { Block("x", nil) }, "iox: Block called with a nil function"},
 		{"AfterFunc(nil)", func() { AfterFunc(time.Second, nil) }, "iox: AfterFunc called with a nil function"},

@@ -1,6 +1,7 @@
 package iox
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -25,9 +26,11 @@ var sink int
 
 // The classic lost update: read, work, write. In Cooperative mode no other
 // task runs between a task's blocking calls, so the count is exact and the
-// race detector sees the hand-offs as happens-before edges.
+// race detector sees the hand-offs as happens-before edges. ReportOnly:
+// on a machine loaded enough to hold a task off the CPU for the
+// watchdog's 100 ms, HandOver would let two tasks run at once.
 func TestCooperativeReadModifyWriteIsExact(t *testing.T) {
-	s := New(WithMode(Cooperative))
+	s := New(WithMode(Cooperative), WithBlockingPolicy(ReportOnly))
 	defer s.Close()
 	const tasks, rounds = 40, 100
 	counter := 0
@@ -170,7 +173,8 @@ func (l *stallLog) all() []Event {
 func TestWatchdogRescuesRawChannelHandOff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		log := &stallLog{}
-		s := New(WithMode(Cooperative), WithObserver(log))
+		var printed syncBuffer
+		s := New(WithMode(Cooperative), WithObserver(log), WithLog(&printed))
 		defer s.Close()
 		ch := make(chan int)
 		start := time.Now()
@@ -197,13 +201,41 @@ func TestWatchdogRescuesRawChannelHandOff(t *testing.T) {
 		if d := time.Since(start); d > 150*time.Millisecond {
 			t.Fatalf("hand-over came after %v, want within 1.5 thresholds", d)
 		}
+		// The observer does not silence the printed report, and the
+		// report shows file:line frames, not argument words.
+		out := printed.String()
+		if !strings.Contains(out, "held the turn") || !strings.Contains(out, "turn_test.go:") {
+			t.Fatalf("printed report lacks the stall or the frame:\n%s", out)
+		}
+		if strings.Contains(out, "+0x") || strings.Contains(out, "(0x") {
+			t.Fatalf("printed report shows raw words or offsets:\n%s", out)
+		}
 	})
+}
+
+// syncBuffer is a bytes.Buffer safe for the watchdog's goroutine and the
+// test's.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func TestWatchdogKillBlocker(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		log := &stallLog{}
-		s := New(WithMode(Cooperative), WithMaxBlocking(10*time.Millisecond), WithBlockingPolicy(KillBlocker), WithObserver(log))
+		s := New(WithMode(Cooperative), WithMaxBlocking(10*time.Millisecond), WithBlockingPolicy(KillBlocker), WithObserver(log), WithLog(nil))
 		defer s.Close()
 		ch := make(chan int)
 		offender := s.Go(func(ctx context.Context) error {
@@ -228,7 +260,7 @@ func TestWatchdogKillBlocker(t *testing.T) {
 func TestWatchdogReportOnlyKeepsTurn(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		log := &stallLog{}
-		s := New(WithMode(Cooperative), WithMaxBlocking(10*time.Millisecond), WithBlockingPolicy(ReportOnly), WithObserver(log))
+		s := New(WithMode(Cooperative), WithMaxBlocking(10*time.Millisecond), WithBlockingPolicy(ReportOnly), WithObserver(log), WithLog(nil))
 		defer s.Close()
 		var order []string
 		hog := s.Go(func(ctx context.Context) error {

@@ -51,7 +51,7 @@ func waitCases() []waitCase {
 			q.Put(0)
 			return func() { q.Put(1) }, func() { q.Get() }
 		}},
-		{"Flag.Wait", OpEvent, true, func(t *testing.T) (func(), func()) {
+		{"Flag.Wait", OpFlag, true, func(t *testing.T) (func(), func()) {
 			var f Flag
 			return func() { f.Wait() }, f.Set
 		}},
@@ -494,7 +494,10 @@ func TestCopyCountsExactlyWhenCut(t *testing.T) {
 	}()
 	var got strings.Builder
 	var n int64
-	err = Timeout(20*time.Millisecond, func() error {
+	// The scope must end after the 100,000 bytes have gone through the
+	// pipe: with 20 ms, a loaded machine sometimes had not moved them all
+	// yet. Half a second takes a stall of that long to fail.
+	err = Timeout(500*time.Millisecond, func() error {
 		var err error
 		n, err = Copy(&got, r) // the writer stops after 100,000 bytes: the scope cuts the copy
 		return err

@@ -1,10 +1,7 @@
 package iox
 
 import (
-	"bytes"
 	"fmt"
-	"os"
-	"runtime"
 	"strconv"
 	"time"
 )
@@ -40,9 +37,11 @@ func (w *watchdog) loop() {
 	if every < time.Millisecond {
 		every = time.Millisecond
 	}
-	tick := time.NewTicker(every) // real time: the watchdog measures the machine, not the scheduler's clock
-	defer tick.Stop()
-	tn := w.s.turn
+	// The machine's clock: the watchdog measures how long a task held the
+	// turn on the machine, whatever the scheduler's clock says.
+	ticker := realClock{}.NewTicker(every)
+	defer ticker.Stop()
+	tn := w.s.coop
 	var (
 		lastGrant uint64
 		since     time.Time
@@ -53,7 +52,7 @@ func (w *watchdog) loop() {
 		select {
 		case <-w.stopCh:
 			return
-		case now := <-tick.C:
+		case now := <-ticker.C():
 			g, grant := tn.holder.Load(), tn.grants.Load()
 			if g == nil || grant != lastGrant {
 				lastGrant, since, reported = grant, now, false
@@ -79,8 +78,10 @@ func (w *watchdog) loop() {
 	}
 }
 
-// report sends an OpStall event to the scheduler's observers, or prints it
-// on standard error when there are none.
+// report sends an OpStall event to the scheduler's observers and writes
+// it, with the offending task's frames, on the scheduler's log: an
+// observer that counts calls must not silence the report a stuck program
+// needs.
 func (w *watchdog) report(g *gstate, since time.Time, held time.Duration) {
 	e := Event{
 		Kind:     OpStall,
@@ -89,12 +90,11 @@ func (w *watchdog) report(g *gstate, since time.Time, held time.Duration) {
 		Duration: held,
 		Stack:    goroutineStack(g.id.Load()),
 	}
-	if w.s.obs.Load() != nil {
-		w.s.emit(e)
-		return
+	w.s.emit(e)
+	if out := w.s.cfg.log; out != nil {
+		fmt.Fprintf(out, "iox: %v held the turn of scheduler %q for %v without a blocking call (policy %v):\n%s",
+			g.task, w.s.cfg.name, held.Round(time.Millisecond), w.s.cfg.policy, frames(e.Stack))
 	}
-	fmt.Fprintf(os.Stderr, "iox: %v held the turn of scheduler %q for %v without a blocking call (policy %v)\n%s\n",
-		g.task, w.s.cfg.name, held.Round(time.Millisecond), w.s.cfg.policy, e.Stack)
 }
 
 func (p BlockingPolicy) String() string {
@@ -136,28 +136,4 @@ func (l *reportLimiter) allow(now time.Time) bool {
 	}
 	l.tokens--
 	return true
-}
-
-// goroutineStack returns the stack of goroutine id, taken from a dump of
-// all goroutines.
-func goroutineStack(id int64) []byte {
-	buf := make([]byte, 64<<10)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	head := []byte("goroutine " + strconv.FormatInt(id, 10) + " [")
-	i := bytes.Index(buf, head)
-	if i < 0 {
-		return nil
-	}
-	rest := buf[i:]
-	if j := bytes.Index(rest, []byte("\n\n")); j >= 0 {
-		rest = rest[:j]
-	}
-	return bytes.Clone(rest)
 }

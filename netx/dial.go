@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"net"
-	"reflect"
 	"syscall"
 	"time"
 
+	"github.com/coop-go/coop/internal/simworld"
 	"github.com/coop-go/coop/iox"
 )
 
@@ -70,10 +70,11 @@ type Dialer struct {
 }
 
 // net returns the net.Dialer with d's options.
+//
+// Timeout and Deadline are not passed on: DialContext turns them into the
+// context's deadline, on the scheduler's clock.
 func (d *Dialer) net() *net.Dialer {
 	nd := &net.Dialer{
-		Timeout:         d.Timeout,
-		Deadline:        d.Deadline,
 		LocalAddr:       d.LocalAddr,
 		FallbackDelay:   d.FallbackDelay,
 		KeepAlive:       d.KeepAlive,
@@ -88,6 +89,19 @@ func (d *Dialer) net() *net.Dialer {
 		nd.SetMultipathTCP(d.mptcp > 0)
 	}
 	return nd
+}
+
+// deadline returns the earliest of the dial's Timeout from now, on the
+// scheduler's clock, and its Deadline; zero for neither.
+func (d *Dialer) deadline() time.Time {
+	var dl time.Time
+	if d.Timeout > 0 {
+		dl = iox.Now().Add(d.Timeout)
+	}
+	if !d.Deadline.IsZero() && (dl.IsZero() || d.Deadline.Before(dl)) {
+		dl = d.Deadline
+	}
+	return dl
 }
 
 // MultipathTCP reports whether MPTCP will be used; see
@@ -115,6 +129,17 @@ func (d *Dialer) Dial(network, address string) (net.Conn, error) {
 // no task): a kill or an expired timeout scope cancels it, and the error
 // then matches iox.ErrKilled or iox.ErrTimeout.
 func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	if ctx == nil {
+		panic("netx: nil context")
+	}
+	if dl := d.deadline(); !dl.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, dl)
+		defer cancel()
+	}
+	if n := simworld.NetworkOf(); n != nil {
+		return simDial(ctx, n, network, address)
+	}
 	var c net.Conn
 	err := runDial(ctx, network, address, func(ctx context.Context) (err error) {
 		c, err = d.net().DialContext(ctx, network, address)
@@ -130,14 +155,13 @@ func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.
 // the coop scheduler (kind OpDial, target the address), whose context
 // ends when the calling task is killed or its timeout scope expires, and
 // wraps the conn it returns (see Wrap). Use it for dialers netx does not
-// make (a proxy's, a test's, an http.Transport's DialContext). A Dialer's
-// DialContext is netx's already and is returned as it is.
+// make (a proxy's, a test's, an http.Transport's DialContext). Wrapping a
+// dial that is netx's already (a Dialer's DialContext) is harmless: a call
+// made inside another on the same goroutine is reported once, and Wrap
+// returns a netx conn as it is.
 func WrapDial(dial func(ctx context.Context, network, address string) (net.Conn, error)) func(ctx context.Context, network, address string) (net.Conn, error) {
 	if dial == nil {
 		panic("netx: WrapDial(nil)")
-	}
-	if reflect.ValueOf(dial).Pointer() == dialContextCode {
-		return dial
 	}
 	return func(ctx context.Context, network, address string) (net.Conn, error) {
 		var c net.Conn
@@ -154,10 +178,6 @@ func WrapDial(dial func(ctx context.Context, network, address string) (net.Conn,
 		return Wrap(c), nil
 	}
 }
-
-// dialContextCode is the code of every method value d.DialContext, whatever
-// the Dialer d: how WrapDial knows a dial that is netx's already.
-var dialContextCode = reflect.ValueOf((&Dialer{}).DialContext).Pointer()
 
 // runDial runs f, a dial, through the door.
 func runDial(ctx context.Context, network, address string, f func(context.Context) error) error {

@@ -61,20 +61,49 @@
 //
 // # Where netx cannot mirror net exactly
 //
-//   - A *netx.TCPConn is not a *net.TCPConn (nor UDPConn, UnixConn, IPConn,
-//     TCPListener, UnixListener): code that swapped its import type-asserts
-//     netx's types and works, but a package still importing "net" that
-//     asserts conn.(*net.TCPConn) on a netx conn fails the assertion. Unwrap
-//     returns the net conn underneath.
+// A netx type that replaces one of package net's (Dialer, Resolver,
+// ListenConfig, TCPConn, UDPConn, UnixConn, IPConn, TCPListener,
+// UnixListener) is a type of its own, so it cannot go where a standard
+// API wants package net's. These are all the places, as of Go 1.26 (its
+// api files and a search of the standard library's sources for type
+// assertions on net's concrete types), with what to do:
+//
+//   - crypto/tls.DialWithDialer takes a *net.Dialer, and tls.Dialer's
+//     NetDialer is one: code that passes its swapped *net.Dialer there
+//     (go-redis's NewDialer and sentinel dialing do) does not compile.
+//     Swap crypto/tls too, for github.com/coop-go/coop/tlsx, whose
+//     DialWithDialer and Dialer take a *netx.Dialer; or dial with netx and
+//     give the conn to tls.Client. These are the only standard APIs whose
+//     signatures name a type netx replaces.
+//   - A package still importing "net" that type-asserts conn.(*net.TCPConn)
+//     (or UDPConn, UnixConn, IPConn, TCPListener, UnixListener) on a conn
+//     netx made fails the assertion; code that swapped its import asserts
+//     netx's types and works. Unwrap returns the net conn underneath, for
+//     code that needs it. No package of the standard library asserts
+//     these types on a conn it is given, but package net itself.
+//   - Package net's own fast paths look for its concrete types: netx hands
+//     them the conn underneath (splice and sendfile through ReadFrom and
+//     WriteTo, see above), except net.Buffers, written to a netx conn with
+//     one Write per buffer (each a blocking call) rather than one writev.
+//   - *os.File's WriteTo reaches the socket through SyscallConn: io.Copy
+//     from a file to a netx TCP or Unix conn (which io.Copy hands to the
+//     file's WriteTo first) sends the file with sendfile on the socket
+//     itself, not as a blocking call: it is not reported, and a kill or a
+//     scope does not cut it short. Call the conn's ReadFrom(file) to copy
+//     as one blocking call.
+//
+// Beyond those:
+//
 //   - Forwarded variables are copies taken at program start (the Err*
 //     values are the same errors, so errors.Is works). DefaultResolver is
 //     netx's own *Resolver.
-//   - net.Buffers written to a netx conn are written with one Write per
-//     buffer (each a blocking call) rather than one writev.
 //   - Listen and ListenPacket are not blocking calls (binding does not
 //     block); the listener's Accept is.
 //   - A conn or listener of a type netx does not know (Wrap, WrapListener)
 //     can be interrupted by a kill only if it has deadlines.
-//   - Dialer.Timeout and Dialer.Deadline run on the machine's clock, which
-//     is the scheduler's clock in Free and Cooperative modes.
+//   - The zero values (var c netx.TCPConn) behave as package net's: their
+//     methods return syscall.EINVAL, and a listener's Addr panics, as
+//     net's do; a nil *netx.TCPConn panics, as a nil *net.TCPConn does.
+//
+// What coop does not cover, and the fix for each case: [github.com/coop-go/coop].
 package netx

@@ -22,19 +22,19 @@ func newIPConn(ic *net.IPConn) *IPConn {
 }
 
 // File returns a copy of the underlying os.File; see net.IPConn.File.
-func (c *IPConn) File() (f *os.File, err error) { return c.ic.File() }
+func (c *IPConn) File() (f *os.File, err error) { return c.ip().File() }
 
 // SetReadBuffer sets the size of the operating system's receive buffer
 // associated with the connection.
-func (c *IPConn) SetReadBuffer(bytes int) error { return c.ic.SetReadBuffer(bytes) }
+func (c *IPConn) SetReadBuffer(bytes int) error { return c.ip().SetReadBuffer(bytes) }
 
 // SetWriteBuffer sets the size of the operating system's transmit buffer
 // associated with the connection.
-func (c *IPConn) SetWriteBuffer(bytes int) error { return c.ic.SetWriteBuffer(bytes) }
+func (c *IPConn) SetWriteBuffer(bytes int) error { return c.ip().SetWriteBuffer(bytes) }
 
 // SyscallConn returns a raw network connection. This implements the
 // syscall.Conn interface.
-func (c *IPConn) SyscallConn() (syscall.RawConn, error) { return c.ic.SyscallConn() }
+func (c *IPConn) SyscallConn() (syscall.RawConn, error) { return c.ip().SyscallConn() }
 
 // ReadFrom implements the PacketConn ReadFrom method.
 func (c *IPConn) ReadFrom(b []byte) (int, net.Addr, error) {

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coop-go/coop/internal/eventlog"
 	"github.com/coop-go/coop/iox"
+	"github.com/coop-go/coop/iox/ioxtest"
 )
 
 // silentDNS is a UDP "DNS server" on loopback that never answers; asked
@@ -76,7 +76,7 @@ func TestScopeBoundsLookup(t *testing.T) {
 }
 
 func TestLookupsWork(t *testing.T) {
-	log := &eventlog.Log{}
+	log := &ioxtest.Recorder{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	err := s.Go(func(ctx context.Context) error {

@@ -7,13 +7,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coop-go/coop/internal/eventlog"
 	"github.com/coop-go/coop/iox"
+	"github.com/coop-go/coop/iox/ioxtest"
 )
 
 // Each call is reported with the remote address and the bytes it moved.
 func TestEventsCarryAddressAndBytes(t *testing.T) {
-	log := &eventlog.Log{}
+	log := &ioxtest.Recorder{}
 	s := iox.New(iox.WithObserver(log))
 	defer s.Close()
 	l, err := Listen("tcp", "127.0.0.1:0")

@@ -26,67 +26,72 @@ func newTCPConn(tc *net.TCPConn) *TCPConn {
 
 // CloseRead shuts down the reading side of the TCP connection. Most
 // callers should just use Close.
-func (c *TCPConn) CloseRead() error { return c.tc.CloseRead() }
+func (c *TCPConn) CloseRead() error { return c.tcp().CloseRead() }
 
 // CloseWrite shuts down the writing side of the TCP connection. Most
 // callers should just use Close.
-func (c *TCPConn) CloseWrite() error { return c.tc.CloseWrite() }
+func (c *TCPConn) CloseWrite() error { return c.tcp().CloseWrite() }
 
 // File returns a copy of the underlying os.File; see net.TCPConn.File.
-func (c *TCPConn) File() (f *os.File, err error) { return c.tc.File() }
+func (c *TCPConn) File() (f *os.File, err error) { return c.tcp().File() }
 
 // MultipathTCP reports whether the ongoing connection is using MPTCP.
-func (c *TCPConn) MultipathTCP() (bool, error) { return c.tc.MultipathTCP() }
+func (c *TCPConn) MultipathTCP() (bool, error) { return c.tcp().MultipathTCP() }
 
 // SetKeepAlive sets whether the operating system should send keep-alive
 // messages on the connection.
-func (c *TCPConn) SetKeepAlive(keepalive bool) error { return c.tc.SetKeepAlive(keepalive) }
+func (c *TCPConn) SetKeepAlive(keepalive bool) error { return c.tcp().SetKeepAlive(keepalive) }
 
 // SetKeepAliveConfig configures keep-alive messages sent by the operating
 // system.
 func (c *TCPConn) SetKeepAliveConfig(config net.KeepAliveConfig) error {
-	return c.tc.SetKeepAliveConfig(config)
+	return c.tcp().SetKeepAliveConfig(config)
 }
 
 // SetKeepAlivePeriod sets the duration the connection needs to remain idle
 // before TCP starts sending keepalive probes.
-func (c *TCPConn) SetKeepAlivePeriod(d time.Duration) error { return c.tc.SetKeepAlivePeriod(d) }
+func (c *TCPConn) SetKeepAlivePeriod(d time.Duration) error { return c.tcp().SetKeepAlivePeriod(d) }
 
 // SetLinger sets the behavior of Close on a connection which still has
 // data waiting to be sent or to be acknowledged; see net.TCPConn.SetLinger.
-func (c *TCPConn) SetLinger(sec int) error { return c.tc.SetLinger(sec) }
+func (c *TCPConn) SetLinger(sec int) error { return c.tcp().SetLinger(sec) }
 
 // SetNoDelay controls whether the operating system should delay packet
 // transmission in hopes of sending fewer packets (Nagle's algorithm).
-func (c *TCPConn) SetNoDelay(noDelay bool) error { return c.tc.SetNoDelay(noDelay) }
+func (c *TCPConn) SetNoDelay(noDelay bool) error { return c.tcp().SetNoDelay(noDelay) }
 
 // SetReadBuffer sets the size of the operating system's receive buffer
 // associated with the connection.
-func (c *TCPConn) SetReadBuffer(bytes int) error { return c.tc.SetReadBuffer(bytes) }
+func (c *TCPConn) SetReadBuffer(bytes int) error { return c.tcp().SetReadBuffer(bytes) }
 
 // SetWriteBuffer sets the size of the operating system's transmit buffer
 // associated with the connection.
-func (c *TCPConn) SetWriteBuffer(bytes int) error { return c.tc.SetWriteBuffer(bytes) }
+func (c *TCPConn) SetWriteBuffer(bytes int) error { return c.tcp().SetWriteBuffer(bytes) }
 
 // SyscallConn returns a raw network connection. This implements the
 // syscall.Conn interface.
-func (c *TCPConn) SyscallConn() (syscall.RawConn, error) { return c.tc.SyscallConn() }
+func (c *TCPConn) SyscallConn() (syscall.RawConn, error) { return c.tcp().SyscallConn() }
 
 // ReadFrom implements the io.ReaderFrom ReadFrom method, as
 // net.TCPConn.ReadFrom: from a TCP or Unix conn (netx's or net's, or an
 // io.LimitedReader of one) the kernel splices, from an *os.File it sends
-// the file, without copying through user space. The whole copy is one
-// blocking call (kind OpWrite); a kill or an expired scope interrupts it on
-// both sides, and the count returned is what was copied.
+// the file, without copying through user space; each is one blocking call
+// (kind OpWrite). From any other reader the copy is iox.CopyBuffer's, a
+// call per chunk. The count returned is what was copied, and nothing is
+// lost when a kill or an expired scope cuts the copy short: a splice is
+// cut on its source only (the bytes already taken from it are written
+// out, bounded by c's own write deadline), a sendfile on c, where the
+// file's offset keeps count.
 func (c *TCPConn) ReadFrom(r io.Reader) (int64, error) {
-	return copyInto(&c.conn, r, c.tc.ReadFrom)
+	return copyInto(c, r)
 }
 
 // WriteTo implements the io.WriterTo WriteTo method, as
-// net.TCPConn.WriteTo: to a TCP conn (netx's or net's) the kernel splices.
-// The whole copy is one blocking call (kind OpRead); see ReadFrom.
+// net.TCPConn.WriteTo: to a TCP conn (netx's or net's) the kernel
+// splices, as one blocking call (kind OpRead) cut on c only; to any other
+// writer the copy is iox.CopyBuffer's. See ReadFrom.
 func (c *TCPConn) WriteTo(w io.Writer) (int64, error) {
-	return copyOut(&c.conn, w, c.tc)
+	return copyOut(c, w)
 }
 
 // TCPListener is a TCP network listener, as net.TCPListener, whose Accept
@@ -130,80 +135,61 @@ func (l *TCPListener) File() (f *os.File, err error) { return l.tl.File() }
 // syscall.Conn interface.
 func (l *TCPListener) SyscallConn() (syscall.RawConn, error) { return l.tl.SyscallConn() }
 
-// copyInto runs readFrom (a net conn's ReadFrom) into c from r, as one
-// blocking call, unwrapping r if it is a netx conn so that the kernel's
-// fast paths see the concrete type they need.
-func copyInto(c *conn, r io.Reader, readFrom func(io.Reader) (int64, error)) (int64, error) {
+// copyInto copies r into c (see ReadFrom).
+func copyInto(c *TCPConn, r io.Reader) (int64, error) {
+	if c.tc == nil {
+		return 0, syscall.EINVAL // a zero conn, as package net's
+	}
 	src, srcSide, lr := unwrapReader(r)
-	op, err := iox.Begin(background, iox.OpWrite, c.target)
-	if err != nil {
-		return 0, c.opError("readfrom", err)
+	switch {
+	case srcSide != nil: // a splice: cut it on its source only
+		return c.copyCall(iox.OpWrite, "readfrom", srcSide, func() (int64, error) {
+			n, err := c.tc.ReadFrom(src)
+			syncLimited(lr, src)
+			return n, err
+		})
+	case isFile(r): // a sendfile: the file's offset keeps count, so cut it on c
+		return c.copyCall(iox.OpWrite, "readfrom", &c.wr, func() (int64, error) { return c.tc.ReadFrom(r) })
 	}
-	if op == nil {
-		n, err := readFrom(src)
-		syncLimited(lr, src)
-		return n, err
-	}
-	moved := c.wr.Prepare(op)
-	srcMoved := srcSide != nil && srcSide.Prepare(op)
-	op.OnInterrupt(both{&c.wr, srcSide})
-	n, err := readFrom(src)
-	interrupted := op.Interrupted()
-	if interrupted || moved {
-		c.wr.Restore()
-	}
-	if srcSide != nil && (interrupted || srcMoved) {
-		srcSide.Restore()
-	}
-	syncLimited(lr, src)
-	return n, mapOpError(op.End(clampInt(n), err), err)
+	return iox.CopyBuffer(struct{ io.Writer }{c}, iox.Reader(r))
 }
 
-// copyOut copies from c (a TCP or Unix conn) to w as one blocking call.
-func copyOut(c *conn, w io.Writer, src interface {
-	net.Conn
-	WriteTo(io.Writer) (int64, error)
-}) (int64, error) {
-	dst, dstSide := unwrapWriter(w)
-	op, err := iox.Begin(background, iox.OpRead, c.target)
-	if err != nil {
-		return 0, c.opError("writeto", err)
+// copyOut copies c into w (see WriteTo).
+func copyOut(c *TCPConn, w io.Writer) (int64, error) {
+	if c.tc == nil {
+		return 0, syscall.EINVAL
 	}
-	run := func() (int64, error) {
-		if rf, ok := dst.(*net.TCPConn); ok {
-			return rf.ReadFrom(src) // splice: net's ReadFrom knows a *net.TCPConn source
-		}
-		return src.WriteTo(dst)
+	if dst := unwrapWriter(w); dst != nil { // a splice: cut it on c only
+		return c.copyCall(iox.OpRead, "writeto", &c.rd, func() (int64, error) { return dst.ReadFrom(c.tc) })
 	}
-	if op == nil {
-		return run()
-	}
-	moved := c.rd.Prepare(op)
-	dstMoved := dstSide != nil && dstSide.Prepare(op)
-	op.OnInterrupt(both{&c.rd, dstSide})
-	n, err := run()
-	interrupted := op.Interrupted()
-	if interrupted || moved {
-		c.rd.Restore()
-	}
-	if dstSide != nil && (interrupted || dstMoved) {
-		dstSide.Restore()
-	}
-	return n, mapOpError(op.End(clampInt(n), err), err)
+	return iox.CopyBuffer(iox.Writer(w), struct{ io.Reader }{c})
 }
 
-// unwrapReader returns what to hand a net conn's ReadFrom in place of r:
-// the net conn inside a netx conn (also inside an io.LimitedReader, which
-// is then a copy whose N is synced back by syncLimited), and that conn's
-// read side, for scopes and kills.
-func unwrapReader(r io.Reader) (io.Reader, *iox.StreamDeadline, *io.LimitedReader) {
+// copyCall runs copy, a copy the kernel makes, as one blocking call of
+// kind, interrupted through the deadline s of one of its two ends.
+func (c *TCPConn) copyCall(kind iox.OpKind, name string, s *side, copy func() (int64, error)) (int64, error) {
+	var total int64
+	_, err := c.run(kind, s, name, true, func(int) (int, error) {
+		n, err := copy()
+		total += n
+		return clampInt(n), err
+	})
+	return total, err
+}
+
+// unwrapReader returns what to hand net's ReadFrom in place of r for a
+// splice: the net conn inside a netx TCP or Unix conn (also inside an
+// io.LimitedReader, which is then a copy whose N syncLimited syncs back),
+// and that conn's read side, through which the copy is cut short; a nil
+// side if r is no such conn.
+func unwrapReader(r io.Reader) (io.Reader, *side, *io.LimitedReader) {
 	var lr *io.LimitedReader
 	inner := r
 	if l, ok := r.(*io.LimitedReader); ok {
 		lr, inner = l, l.R
 	}
 	var raw io.Reader
-	var s *iox.StreamDeadline
+	var s *side
 	switch v := inner.(type) {
 	case *TCPConn:
 		raw, s = v.tc, &v.rd
@@ -226,26 +212,26 @@ func syncLimited(user *io.LimitedReader, passed io.Reader) {
 	}
 }
 
-// unwrapWriter is unwrapReader's twin for WriteTo.
-func unwrapWriter(w io.Writer) (io.Writer, *iox.StreamDeadline) {
-	switch v := w.(type) {
-	case *TCPConn:
-		return v.tc, &v.wr
-	case *UnixConn:
-		return v.uc, &v.wr
+// isFile reports whether r is an *os.File, or an io.LimitedReader of one:
+// what net's ReadFrom sends with sendfile.
+func isFile(r io.Reader) bool {
+	if l, ok := r.(*io.LimitedReader); ok {
+		r = l.R
 	}
-	return w, nil
+	_, ok := r.(*os.File)
+	return ok
 }
 
-// both interrupts the two deadlines of a copy between conns.
-type both [2]*iox.StreamDeadline
-
-func (b both) Interrupt() {
-	for _, d := range b {
-		if d != nil {
-			d.Interrupt()
-		}
+// unwrapWriter returns the *net.TCPConn w is or wraps, whose ReadFrom
+// splices from a *net.TCPConn, or nil.
+func unwrapWriter(w io.Writer) *net.TCPConn {
+	switch v := w.(type) {
+	case *TCPConn:
+		return v.tc
+	case *net.TCPConn:
+		return v
 	}
+	return nil
 }
 
 func clampInt(n int64) int {

@@ -30,19 +30,19 @@ func newUDPConn(uc *net.UDPConn) *UDPConn {
 }
 
 // File returns a copy of the underlying os.File; see net.UDPConn.File.
-func (c *UDPConn) File() (f *os.File, err error) { return c.uc.File() }
+func (c *UDPConn) File() (f *os.File, err error) { return c.udp().File() }
 
 // SetReadBuffer sets the size of the operating system's receive buffer
 // associated with the connection.
-func (c *UDPConn) SetReadBuffer(bytes int) error { return c.uc.SetReadBuffer(bytes) }
+func (c *UDPConn) SetReadBuffer(bytes int) error { return c.udp().SetReadBuffer(bytes) }
 
 // SetWriteBuffer sets the size of the operating system's transmit buffer
 // associated with the connection.
-func (c *UDPConn) SetWriteBuffer(bytes int) error { return c.uc.SetWriteBuffer(bytes) }
+func (c *UDPConn) SetWriteBuffer(bytes int) error { return c.udp().SetWriteBuffer(bytes) }
 
 // SyscallConn returns a raw network connection. This implements the
 // syscall.Conn interface.
-func (c *UDPConn) SyscallConn() (syscall.RawConn, error) { return c.uc.SyscallConn() }
+func (c *UDPConn) SyscallConn() (syscall.RawConn, error) { return c.udp().SyscallConn() }
 
 // ReadFrom implements the PacketConn ReadFrom method.
 func (c *UDPConn) ReadFrom(b []byte) (int, net.Addr, error) {

@@ -23,26 +23,26 @@ func newUnixConn(uc *net.UnixConn) *UnixConn {
 
 // CloseRead shuts down the reading side of the Unix domain connection.
 // Most callers should just use Close.
-func (c *UnixConn) CloseRead() error { return c.uc.CloseRead() }
+func (c *UnixConn) CloseRead() error { return c.unix().CloseRead() }
 
 // CloseWrite shuts down the writing side of the Unix domain connection.
 // Most callers should just use Close.
-func (c *UnixConn) CloseWrite() error { return c.uc.CloseWrite() }
+func (c *UnixConn) CloseWrite() error { return c.unix().CloseWrite() }
 
 // File returns a copy of the underlying os.File; see net.UnixConn.File.
-func (c *UnixConn) File() (f *os.File, err error) { return c.uc.File() }
+func (c *UnixConn) File() (f *os.File, err error) { return c.unix().File() }
 
 // SetReadBuffer sets the size of the operating system's receive buffer
 // associated with the connection.
-func (c *UnixConn) SetReadBuffer(bytes int) error { return c.uc.SetReadBuffer(bytes) }
+func (c *UnixConn) SetReadBuffer(bytes int) error { return c.unix().SetReadBuffer(bytes) }
 
 // SetWriteBuffer sets the size of the operating system's transmit buffer
 // associated with the connection.
-func (c *UnixConn) SetWriteBuffer(bytes int) error { return c.uc.SetWriteBuffer(bytes) }
+func (c *UnixConn) SetWriteBuffer(bytes int) error { return c.unix().SetWriteBuffer(bytes) }
 
 // SyscallConn returns a raw network connection. This implements the
 // syscall.Conn interface.
-func (c *UnixConn) SyscallConn() (syscall.RawConn, error) { return c.uc.SyscallConn() }
+func (c *UnixConn) SyscallConn() (syscall.RawConn, error) { return c.unix().SyscallConn() }
 
 // ReadFrom implements the PacketConn ReadFrom method.
 func (c *UnixConn) ReadFrom(b []byte) (int, net.Addr, error) {
@@ -131,7 +131,11 @@ func (l *UnixListener) File() (f *os.File, err error) { return l.ul.File() }
 
 // SetUnlinkOnClose sets whether the underlying socket file should be
 // removed from the file system when the listener is closed.
-func (l *UnixListener) SetUnlinkOnClose(unlink bool) { l.ul.SetUnlinkOnClose(unlink) }
+func (l *UnixListener) SetUnlinkOnClose(unlink bool) {
+	if l.ul != nil { // a zero listener has no socket file to remove
+		l.ul.SetUnlinkOnClose(unlink)
+	}
+}
 
 // SyscallConn returns a raw network connection. This implements the
 // syscall.Conn interface.

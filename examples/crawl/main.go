@@ -7,11 +7,17 @@
 //
 //	go run ./examples/crawl                       # a local server with three fast pages and a slow one
 //	go run ./examples/crawl https://go.dev/ ...   # real URLs
+//	go run ./examples/crawl -timeout 5s URL ...   # wait longer before killing
+//
+// It exits 1 if a fetch failed (an error, or a status other than 2xx),
+// 2 for a bad flag, and 0 otherwise: pages still loading at the timeout
+// are killed, which is what the program shows, not a failure.
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -25,24 +31,70 @@ import (
 	"github.com/coop-go/coop/iox"
 )
 
-func main() {
+func main() { os.Exit(cli(os.Args[1:], os.Stdout, os.Stderr)) }
+
+const synopsis = "usage: crawl [-timeout d] [URL ...]"
+
+const about = `Fetches each URL in a task of its own, waits for them all up to the
+timeout, then shows what the unfinished ones are blocked in and kills
+them. With no URL it crawls a local server with three fast pages and a
+slow one. It exits 1 if a fetch failed, 2 for a bad flag.
+
+`
+
+// flags defines crawl's flags in a new FlagSet that reports its errors
+// to stderr.
+func flags(timeout *time.Duration, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("crawl", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {} // cli prints it: to stdout for -h, to stderr on a mistake
+	fs.DurationVar(timeout, "timeout", 2*time.Second, "how long to wait for the pages before killing the rest")
+	return fs
+}
+
+// cli runs crawl with the command-line arguments args and returns its
+// exit status: 0 when it ran (or printed its usage for -h), 1 when a
+// fetch failed, 2 for a bad flag, named in the message on stderr.
+func cli(args []string, stdout, stderr io.Writer) int {
+	var timeout time.Duration
+	fs := flags(&timeout, stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(fs, stdout)
+			return 0
+		}
+		// The flag package has said what was wrong.
+		fmt.Fprintf(stderr, "%s (crawl -h for more)\n", synopsis)
+		return 2
+	}
+	if timeout <= 0 {
+		fmt.Fprintf(stderr, "crawl: -timeout must be positive, not %v\n", timeout)
+		return 2
+	}
+
 	undo := httpx.PatchDefault() // once, at startup: http.Get is now cooperative
 	defer undo()
-
-	urls := os.Args[1:]
+	urls := fs.Args()
 	if len(urls) == 0 {
 		srv, err := startServer(10 * time.Second)
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "crawl:", err)
-			os.Exit(1)
+			fmt.Fprintln(stderr, "crawl:", err)
+			return 1
 		}
 		defer srv.Close()
 		urls = srv.urls
 	}
-	if err := crawl(os.Stdout, urls, 2*time.Second); err != nil {
-		fmt.Fprintln(os.Stderr, "crawl:", err)
-		os.Exit(1)
+	if err := crawl(stdout, urls, timeout); err != nil {
+		fmt.Fprintln(stderr, "crawl:", err)
+		return 1
 	}
+	return 0
+}
+
+func printUsage(fs *flag.FlagSet, w io.Writer) {
+	fmt.Fprintf(w, "%s\n\n%s", synopsis, about)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
 }
 
 // printHead is the seed's print_head, written as any Go program would:
@@ -54,6 +106,9 @@ func printHead(w io.Writer, url string) error {
 		return err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return err
@@ -63,7 +118,8 @@ func printHead(w io.Writer, url string) error {
 }
 
 // crawl fetches the URLs in one task each, waits up to timeout for them
-// all (gevent.joinall), and kills the ones that did not finish.
+// all (gevent.joinall), and kills the ones that did not finish. It
+// returns an error if a fetch that finished failed.
 func crawl(w io.Writer, urls []string, timeout time.Duration) error {
 	out := &lockedWriter{w: w}
 	var tasks []*iox.Task
@@ -74,13 +130,15 @@ func crawl(w io.Writer, urls []string, timeout time.Duration) error {
 	}
 	done := iox.JoinAll(timeout, tasks...)
 	fmt.Fprintf(out, "%d of %d finished within %v\n", len(done), len(tasks), timeout)
+	var failed error
 	for _, t := range done {
 		if err := t.Err(); err != nil {
 			fmt.Fprintf(out, "%s failed: %v\n", t.Name(), err)
+			failed = fmt.Errorf("%d of %d fetches failed", countFailed(done), len(tasks))
 		}
 	}
 	if len(done) == len(tasks) {
-		return nil
+		return failed
 	}
 
 	// What the others are blocked in, from the scheduler's live table.
@@ -100,7 +158,17 @@ func crawl(w io.Writer, urls []string, timeout time.Duration) error {
 	for _, t := range stragglers {
 		fmt.Fprintf(out, "%s: %v\n", t.Name(), t.Wait())
 	}
-	return nil
+	return failed
+}
+
+func countFailed(ts []*iox.Task) int {
+	n := 0
+	for _, t := range ts {
+		if t.Err() != nil {
+			n++
+		}
+	}
+	return n
 }
 
 func contains(ts []*iox.Task, t *iox.Task) bool {

@@ -46,3 +46,42 @@ func TestCrawl(t *testing.T) {
 		t.Errorf("the slow task did not end with the kill")
 	}
 }
+
+// TestCLI runs the command as a user would, through its arguments: -h,
+// each flag with a bad value, a fetch that fails, and a crawl that works.
+func TestCLI(t *testing.T) {
+	srv, err := startServer(time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	base := strings.TrimSuffix(srv.urls[0], "/alpha")
+	tests := []struct {
+		args       []string
+		code       int
+		stdout     string // a substring of it, if not ""
+		stderr     string
+		notStarted bool // no URL may be fetched
+	}{
+		{args: []string{"-h"}, code: 0, stdout: "usage: crawl", notStarted: true},
+		{args: []string{"-help"}, code: 0, stdout: "-timeout", notStarted: true},
+		{args: []string{"-timeout", "soon"}, code: 2, stderr: `invalid value "soon" for flag -timeout`, notStarted: true},
+		{args: []string{"-timeout", "0s", base + "/alpha"}, code: 2, stderr: "crawl: -timeout must be positive", notStarted: true},
+		{args: []string{"-timeout", "-1s", base + "/alpha"}, code: 2, stderr: "-timeout", notStarted: true},
+		{args: []string{"-depth", "3"}, code: 2, stderr: "flag provided but not defined: -depth", notStarted: true},
+		{args: []string{"bogus://nowhere"}, code: 1, stdout: "bogus://nowhere failed: ", stderr: "crawl: 1 of 1 fetches failed"},
+		{args: []string{base + "/alpha", base + "/missing"}, code: 1, stdout: "/missing failed: GET " + base + "/missing: 404 Not Found", stderr: "crawl: 1 of 2 fetches failed"},
+		{args: []string{"-timeout", "1m", base + "/alpha", base + "/beta"}, code: 0, stdout: "2 of 2 finished within 1m0s"},
+	}
+	for _, tt := range tests {
+		var stdout, stderr strings.Builder
+		code := cli(tt.args, &stdout, &stderr)
+		if code != tt.code || !strings.Contains(stdout.String(), tt.stdout) || !strings.Contains(stderr.String(), tt.stderr) {
+			t.Errorf("crawl %s: exit %d, want %d, with %q on stdout and %q on stderr; got\nstdout:\n%s\nstderr:\n%s",
+				strings.Join(tt.args, " "), code, tt.code, tt.stdout, tt.stderr, stdout.String(), stderr.String())
+		}
+		if tt.notStarted && strings.Contains(stdout.String(), "Starting") {
+			t.Errorf("crawl %s fetched a page:\n%s", strings.Join(tt.args, " "), stdout.String())
+		}
+	}
+}

@@ -7,12 +7,16 @@
 // checker ends at once.
 //
 //	go run ./examples/legacy
+//	go run ./examples/legacy -stall 5s -scope 1s
+//
+// It exits 1 if the run failed, 2 for a bad flag.
 package main
 
 import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -26,17 +30,68 @@ import (
 	"github.com/coop-go/coop/iox"
 )
 
-func main() {
-	if err := run(os.Stdout, 2*time.Second); err != nil {
-		fmt.Fprintln(os.Stderr, "legacy:", err)
-		os.Exit(1)
-	}
+func main() { os.Exit(cli(os.Args[1:], os.Stdout, os.Stderr)) }
+
+const synopsis = "usage: legacy [-stall d] [-scope d]"
+
+const about = `Runs a health checker written against net, time and net/http twice,
+as it was and with only its imports swapped for coop's, under a timeout
+scope, against a local server that answers only after -stall; then kills
+a task running the swapped one mid-check. It exits 1 if the run failed,
+2 for a bad flag.
+
+`
+
+// flags defines legacy's flags in a new FlagSet that reports its errors
+// to stderr.
+func flags(stall, scope *time.Duration, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("legacy", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {} // cli prints it: to stdout for -h, to stderr on a mistake
+	fs.DurationVar(stall, "stall", 2*time.Second, "how long the server takes to answer each probe")
+	fs.DurationVar(scope, "scope", 300*time.Millisecond, "the timeout scope around each checker")
+	return fs
 }
 
-func run(w io.Writer, stall time.Duration) error {
+// cli runs legacy with the command-line arguments args and returns its
+// exit status: 0 when it ran (or printed its usage for -h), 1 when the
+// run failed, 2 for a bad flag or argument, named in the message on
+// stderr.
+func cli(args []string, stdout, stderr io.Writer) int {
+	var stall, scope time.Duration
+	fs := flags(&stall, &scope, stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stdout, "%s\n\n%s", synopsis, about)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return 0
+		}
+		// The flag package has said what was wrong.
+		fmt.Fprintf(stderr, "%s (legacy -h for more)\n", synopsis)
+		return 2
+	}
+	switch {
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "legacy: unexpected argument %q: legacy takes only flags (legacy -h for more)\n", fs.Arg(0))
+		return 2
+	case stall <= 0:
+		fmt.Fprintf(stderr, "legacy: -stall must be positive, not %v\n", stall)
+		return 2
+	case scope <= 0:
+		fmt.Fprintf(stderr, "legacy: -scope must be positive, not %v\n", scope)
+		return 2
+	}
+	if err := run(stdout, stall, scope); err != nil {
+		fmt.Fprintln(stderr, "legacy:", err)
+		return 1
+	}
+	return 0
+}
+
+func run(w io.Writer, stall, scope time.Duration) error {
 	srv := newStalledServer(stall)
 	defer srv.close()
-	const scope = 300 * time.Millisecond
 	fmt.Fprintf(w, "the server answers PING and /health only after %v\n\n", stall)
 
 	for _, c := range []struct {
@@ -56,11 +111,12 @@ func run(w io.Writer, stall time.Duration) error {
 			fmt.Fprintf(w, "%-30s under a %v scope: timed out after %v\n", c.name, scope, took)
 		case err != nil:
 			fmt.Fprintf(w, "%-30s under a %v scope: failed after %v: %v\n", c.name, scope, took, err)
-		default:
+		case took > scope:
 			fmt.Fprintf(w, "%-30s under a %v scope: ran %v, past the scope, and saw %q\n", c.name, scope, took, report)
+		default:
+			fmt.Fprintf(w, "%-30s under a %v scope: finished in %v, within the scope, and saw %q\n", c.name, scope, took, report)
 		}
 	}
-
 	// A task running the swapped checker, killed while it waits.
 	t := iox.Spawn(func(ctx context.Context) error {
 		_, err := swapped.Check(srv.addr)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"flag"
+	"io"
 	"os"
 	"regexp"
 	"strings"
@@ -31,8 +33,9 @@ func TestTwinsDifferOnlyInImports(t *testing.T) {
 }
 
 func TestRun(t *testing.T) {
+	const stall = 800 * time.Millisecond
 	var out strings.Builder
-	if err := run(&out, 1200*time.Millisecond); err != nil {
+	if err := run(&out, stall, 200*time.Millisecond); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	got := out.String()
@@ -41,17 +44,51 @@ func TestRun(t *testing.T) {
 	if plain == nil {
 		t.Fatalf("the plain checker did not run to the end past the scope:\n%s", got)
 	}
-	if d, _ := time.ParseDuration(plain[1]); d < 2*1200*time.Millisecond {
+	if d, _ := time.ParseDuration(plain[1]); d < 2*stall {
 		t.Errorf("the plain checker took %v, less than the server's two stalls", d)
 	}
-	swapped := regexp.MustCompile(`swapped .* under a 300ms scope: timed out after (\S+)\n`).FindStringSubmatch(got)
+	swapped := regexp.MustCompile(`swapped .* under a 200ms scope: timed out after (\S+)\n`).FindStringSubmatch(got)
 	if swapped == nil {
 		t.Fatalf("the swapped checker did not time out:\n%s", got)
 	}
-	if d, _ := time.ParseDuration(swapped[1]); d >= 1200*time.Millisecond {
+	if d, _ := time.ParseDuration(swapped[1]); d >= stall {
 		t.Errorf("the swapped checker timed out after %v, not at the scope", d)
 	}
 	if !strings.Contains(got, "killed mid-check") || !strings.Contains(got, "iox: task killed: shutting down") {
 		t.Errorf("no kill line:\n%s", got)
+	}
+}
+
+// TestCLI runs the command through its arguments: -h, and every flag
+// with a value that does not parse or makes no sense. None of them runs.
+func TestCLI(t *testing.T) {
+	type tc struct {
+		args   []string
+		code   int
+		stdout string // substrings, if not ""
+		stderr string
+	}
+	tests := []tc{
+		{args: []string{"-h"}, code: 0, stdout: "usage: legacy [-stall d] [-scope d]"},
+		{args: []string{"-help"}, code: 0, stdout: "-scope duration"},
+		{args: []string{"-stall", "0s"}, code: 2, stderr: "legacy: -stall must be positive, not 0s"},
+		{args: []string{"-scope", "-1s"}, code: 2, stderr: "legacy: -scope must be positive, not -1s"},
+		{args: []string{"-retries", "3"}, code: 2, stderr: "flag provided but not defined: -retries"},
+		{args: []string{"127.0.0.1:80"}, code: 2, stderr: `legacy: unexpected argument "127.0.0.1:80"`},
+	}
+	var stall, scope time.Duration
+	flags(&stall, &scope, io.Discard).VisitAll(func(f *flag.Flag) {
+		tests = append(tests, tc{args: []string{"-" + f.Name, "long"}, code: 2, stderr: `invalid value "long" for flag -` + f.Name + ":"})
+	})
+	for _, tt := range tests {
+		var stdout, stderr strings.Builder
+		code := cli(tt.args, &stdout, &stderr)
+		if code != tt.code || !strings.Contains(stdout.String(), tt.stdout) || !strings.Contains(stderr.String(), tt.stderr) {
+			t.Errorf("legacy %s: exit %d, want %d, with %q on stdout and %q on stderr; got\nstdout:\n%s\nstderr:\n%s",
+				strings.Join(tt.args, " "), code, tt.code, tt.stdout, tt.stderr, stdout.String(), stderr.String())
+		}
+		if strings.Contains(stdout.String(), "the server answers") {
+			t.Errorf("legacy %s ran", strings.Join(tt.args, " "))
+		}
 	}
 }

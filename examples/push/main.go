@@ -9,6 +9,9 @@
 //
 //	go run ./examples/push                  # 2,000 clients for 10 s
 //	go run ./examples/push -clients 500 -duration 5s
+//	go run ./examples/push -h               # every flag
+//
+// It exits 1 if the run failed, 2 for a bad flag.
 package main
 
 import (
@@ -36,26 +39,103 @@ type config struct {
 	clients      int           // clients that read every line
 	slow         int           // clients that never read
 	duration     time.Duration // how long the broadcaster runs
+	lines        int           // if > 0, how many lines it sends instead (for tests)
 	rate         int           // lines per second
 	size         int           // bytes per line
 	writeTimeout time.Duration // how long one write to a client may take
 	status       time.Duration // how often to print the status line
 }
 
-func main() {
-	var cfg config
-	flag.IntVar(&cfg.clients, "clients", 2000, "clients that keep up")
-	flag.IntVar(&cfg.slow, "slow", 5, "clients that never read")
-	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long to broadcast")
-	flag.IntVar(&cfg.rate, "rate", 20, "lines per second")
-	flag.IntVar(&cfg.size, "size", 2048, "bytes per line")
-	flag.DurationVar(&cfg.writeTimeout, "write-timeout", 500*time.Millisecond, "timeout scope around each write to a client")
-	flag.DurationVar(&cfg.status, "status", time.Second, "status line interval")
-	flag.Parse()
-	if err := run(os.Stdout, cfg); err != nil {
-		fmt.Fprintln(os.Stderr, "push:", err)
-		os.Exit(1)
+// maxRate bounds -rate: one line every microsecond is already more than
+// one ticker can pace.
+const maxRate = 1_000_000
+
+// minSize is the smallest -size: a line's timestamp and number take up to
+// 32 bytes.
+const minSize = 32
+
+func main() { os.Exit(cli(os.Args[1:], os.Stdout, os.Stderr)) }
+
+const synopsis = "usage: push [flags]"
+
+const about = `Runs a TCP server on loopback that pushes lines to many clients, the
+clients with it, and prints a status line from the scheduler's Snapshot
+and Stats every -status, then the delivery rate and latency. Clients too
+slow to take a line within -write-timeout are dropped. It exits 1 if the
+run failed, 2 for a bad flag.
+
+`
+
+// flags defines push's flags, into cfg, in a new FlagSet that reports
+// its errors to stderr.
+func flags(cfg *config, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("push", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {} // cli prints it: to stdout for -h, to stderr on a mistake
+	fs.IntVar(&cfg.clients, "clients", 2000, "clients that keep up")
+	fs.IntVar(&cfg.slow, "slow", 5, "clients that never read")
+	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long to broadcast")
+	fs.IntVar(&cfg.rate, "rate", 20, fmt.Sprintf("lines per second, 1 to %d", maxRate))
+	fs.IntVar(&cfg.size, "size", 2048, fmt.Sprintf("bytes per line, at least %d", minSize))
+	fs.DurationVar(&cfg.writeTimeout, "write-timeout", 500*time.Millisecond, "timeout scope around each write to a client")
+	fs.DurationVar(&cfg.status, "status", time.Second, "status line interval")
+	return fs
+}
+
+// check returns what is wrong with cfg, naming the flag, or nil.
+func (cfg config) check() error {
+	switch {
+	case cfg.clients < 0:
+		return fmt.Errorf("-clients must not be negative, not %d", cfg.clients)
+	case cfg.slow < 0:
+		return fmt.Errorf("-slow must not be negative, not %d", cfg.slow)
+	case cfg.clients+cfg.slow == 0:
+		return errors.New("-clients and -slow are both 0: there is no one to push to")
+	case cfg.duration <= 0:
+		return fmt.Errorf("-duration must be positive, not %v", cfg.duration)
+	case cfg.rate < 1 || cfg.rate > maxRate:
+		return fmt.Errorf("-rate must be between 1 and %d lines per second, not %d", maxRate, cfg.rate)
+	case cfg.size < minSize:
+		return fmt.Errorf("-size must be at least %d bytes, not %d", minSize, cfg.size)
+	case cfg.writeTimeout <= 0:
+		return fmt.Errorf("-write-timeout must be positive, not %v", cfg.writeTimeout)
+	case cfg.status <= 0:
+		return fmt.Errorf("-status must be positive, not %v", cfg.status)
 	}
+	return nil
+}
+
+// cli runs push with the command-line arguments args and returns its
+// exit status: 0 when it ran (or printed its usage for -h), 1 when the
+// run failed, 2 for a bad flag or argument, named in the message on
+// stderr.
+func cli(args []string, stdout, stderr io.Writer) int {
+	var cfg config
+	fs := flags(&cfg, stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stdout, "%s\n\n%s", synopsis, about)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return 0
+		}
+		// The flag package has said what was wrong.
+		fmt.Fprintf(stderr, "%s (push -h for more)\n", synopsis)
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "push: unexpected argument %q: push takes only flags (push -h for more)\n", fs.Arg(0))
+		return 2
+	}
+	if err := cfg.check(); err != nil {
+		fmt.Fprintln(stderr, "push:", err)
+		return 2
+	}
+	if err := run(stdout, cfg); err != nil {
+		fmt.Fprintln(stderr, "push:", err)
+		return 1
+	}
+	return 0
 }
 
 // hub is the set of connected subscribers.
@@ -105,6 +185,12 @@ func (h *hub) broadcast(line []byte) {
 	}
 }
 
+// finish tells every subscriber that no line follows (a nil line);
+// one whose queue is full is dropped.
+func (h *hub) finish() {
+	h.broadcast(nil)
+}
+
 func (h *hub) len() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -135,6 +221,9 @@ func run(w io.Writer, cfg config) error {
 				defer c.Close()
 				for {
 					line := sub.lines.Get()
+					if line == nil { // the end: the client reads what is left, then EOF
+						return nil
+					}
 					err := iox.Timeout(cfg.writeTimeout, func() error {
 						_, err := c.Write(line)
 						return err
@@ -155,11 +244,11 @@ func run(w io.Writer, cfg config) error {
 	lat := newLatencies()
 	var delivered atomic.Int64
 	var connected sync.WaitGroup
-	var clients []*iox.Task
+	var readers, idlers []*iox.Task
 	for i := range cfg.clients + cfg.slow {
 		slow := i >= cfg.clients
 		connected.Add(1)
-		clients = append(clients, s.Go(func(ctx context.Context) error {
+		t := s.Go(func(ctx context.Context) error {
 			c, err := netx.Dial("tcp", l.Addr().String())
 			connected.Done()
 			if err != nil {
@@ -181,14 +270,23 @@ func run(w io.Writer, cfg config) error {
 				lat.add(time.Duration(time.Now().UnixNano() - sent))
 				delivered.Add(1)
 			}
-		}).SetName(map[bool]string{true: "slow client", false: "client"}[slow]))
+		})
+		if slow {
+			idlers = append(idlers, t.SetName("slow client"))
+		} else {
+			readers = append(readers, t.SetName("client"))
+		}
 	}
 	connected.Wait()
 	for h.len() < cfg.clients+cfg.slow { // every client accepted
 		iox.Sleep(time.Millisecond)
 	}
-	fmt.Fprintf(w, "%d clients connected (%d of them never read); broadcasting %d lines/s of %d bytes for %v\n",
-		cfg.clients+cfg.slow, cfg.slow, cfg.rate, cfg.size, cfg.duration)
+	span := cfg.duration.String()
+	if cfg.lines > 0 {
+		span = fmt.Sprintf("%d lines", cfg.lines)
+	}
+	fmt.Fprintf(w, "%d clients connected (%d of them never read); broadcasting %d lines/s of %d bytes for %s\n",
+		cfg.clients+cfg.slow, cfg.slow, cfg.rate, cfg.size, span)
 
 	// The live view.
 	start := time.Now()
@@ -214,15 +312,18 @@ func run(w io.Writer, cfg config) error {
 	}()
 
 	// The broadcaster.
-	pad := strings.Repeat("x", max(0, cfg.size-32))
+	pad := strings.Repeat("x", max(0, cfg.size-minSize))
+	var sent atomic.Int64
 	bcast := s.Go(func(ctx context.Context) error {
 		tick := iox.NewTicker(time.Second / time.Duration(cfg.rate))
 		defer tick.Stop()
 		end := iox.Now().Add(cfg.duration)
-		for seq := 0; iox.Now().Before(end); seq++ {
+		for seq := 0; cfg.lines > 0 && seq < cfg.lines || cfg.lines <= 0 && iox.Now().Before(end); seq++ {
 			iox.Recv(tick.C)
 			h.broadcast([]byte(fmt.Sprintf("%d %d %s\n", time.Now().UnixNano(), seq, pad)))
+			sent.Add(1)
 		}
+		h.finish()
 		return nil
 	}).SetName("broadcaster")
 	if err := bcast.Wait(); err != nil {
@@ -232,11 +333,14 @@ func run(w io.Writer, cfg config) error {
 	close(stopStatus)
 	<-statusDone
 
-	iox.KillAll(nil, clients...)
-	iox.JoinAll(5*time.Second, clients...)
+	// The clients that keep up read what is left and see EOF; the ones
+	// that never read are killed.
+	iox.JoinAll(5*time.Second, readers...)
+	iox.KillAll(nil, append(readers, idlers...)...)
+	iox.JoinAll(5*time.Second, append(readers, idlers...)...)
 	n := delivered.Load()
-	fmt.Fprintf(w, "delivered %d lines in %v: %.0f lines/s; latency p50 %v, p99 %v, max %v\n",
-		n, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(), lat.quantile(0.5), lat.quantile(0.99), lat.quantile(1))
+	fmt.Fprintf(w, "sent %d lines to each client; delivered %d lines in %v: %.0f lines/s; latency p50 %v, p99 %v, max %v\n",
+		sent.Load(), n, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(), lat.quantile(0.5), lat.quantile(0.99), lat.quantile(1))
 	fmt.Fprintf(w, "dropped %d slow clients (write timeout %v)\n", h.dropped.Load(), cfg.writeTimeout)
 	if cfg.clients > 0 && n == 0 {
 		return errors.New("no line was delivered")

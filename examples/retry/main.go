@@ -7,11 +7,15 @@
 // wait ends the request at once, without another attempt.
 //
 //	go run ./examples/retry
+//	go run ./examples/retry -wait-min 50ms -wait-max 2s
+//
+// It exits 1 if the run failed, 2 for a bad flag.
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,14 +26,67 @@ import (
 	"time"
 
 	"github.com/coop-go/coop/httpx"
+	"github.com/coop-go/coop/httpx/retry"
 	"github.com/coop-go/coop/iox"
 )
 
-func main() {
-	if err := run(os.Stdout, 200*time.Millisecond, 800*time.Millisecond); err != nil {
-		fmt.Fprintln(os.Stderr, "retry:", err)
-		os.Exit(1)
+func main() { os.Exit(cli(os.Args[1:], os.Stdout, os.Stderr)) }
+
+const synopsis = "usage: retry [-wait-min d] [-wait-max d]"
+
+const about = `Runs go-retryablehttp's client, built by httpx, against a local flaky
+server, and prints every attempt and backoff wait from the scheduler's
+events: a page that fails twice then answers, and one that asks to be
+retried in an hour (the wait is capped at -wait-max) and whose request
+is killed during its wait. It exits 1 if the run failed, 2 for a bad flag.
+
+`
+
+// flags defines retry's flags in a new FlagSet that reports its errors
+// to stderr.
+func flags(waitMin, waitMax *time.Duration, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("retry", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {} // cli prints it: to stdout for -h, to stderr on a mistake
+	fs.DurationVar(waitMin, "wait-min", 200*time.Millisecond, "the client's RetryWaitMin: the first backoff wait")
+	fs.DurationVar(waitMax, "wait-max", 800*time.Millisecond, "the client's RetryWaitMax: the longest backoff wait")
+	return fs
+}
+
+// cli runs retry with the command-line arguments args and returns its
+// exit status: 0 when it ran (or printed its usage for -h), 1 when the
+// run failed, 2 for a bad flag or argument, named in the message on
+// stderr.
+func cli(args []string, stdout, stderr io.Writer) int {
+	var waitMin, waitMax time.Duration
+	fs := flags(&waitMin, &waitMax, stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stdout, "%s\n\n%s", synopsis, about)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return 0
+		}
+		// The flag package has said what was wrong.
+		fmt.Fprintf(stderr, "%s (retry -h for more)\n", synopsis)
+		return 2
 	}
+	switch {
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "retry: unexpected argument %q: retry takes only flags (retry -h for more)\n", fs.Arg(0))
+		return 2
+	case waitMin <= 0:
+		fmt.Fprintf(stderr, "retry: -wait-min must be positive, not %v\n", waitMin)
+		return 2
+	case waitMax < waitMin:
+		fmt.Fprintf(stderr, "retry: -wait-max (%v) must be at least -wait-min (%v)\n", waitMax, waitMin)
+		return 2
+	}
+	if err := run(stdout, waitMin, waitMax); err != nil {
+		fmt.Fprintln(stderr, "retry:", err)
+		return 1
+	}
+	return 0
 }
 
 func run(w io.Writer, waitMin, waitMax time.Duration) error {
@@ -61,7 +118,7 @@ func run(w io.Writer, waitMin, waitMax time.Duration) error {
 		switch d := e.Detail.(type) {
 		case httpx.RoundTripInfo:
 			fmt.Fprintf(w, "  %6v attempt %d: %s -> %d (%v)\n", at, d.Attempt, e.Target, d.Status, e.Duration.Round(100*time.Microsecond))
-		case httpx.RetryInfo:
+		case retry.WaitInfo:
 			outcome := "then retried"
 			if e.Err != nil {
 				outcome = "cut short: " + e.Err.Error()
@@ -79,7 +136,7 @@ func run(w io.Writer, waitMin, waitMax time.Duration) error {
 		}
 	}))
 
-	client := httpx.NewRetryClient()
+	client := retry.NewClient()
 	client.RetryWaitMin, client.RetryWaitMax = waitMin, waitMax
 
 	fmt.Fprintf(w, "GET /flaky (fails twice, then answers):\n")
@@ -109,7 +166,7 @@ func run(w io.Writer, waitMin, waitMax time.Duration) error {
 		return err
 	})
 	<-waiting // the first attempt is over: the task is in its backoff wait
-	for st, _ := s.Snapshot().Task(t.ID()); st.Op != iox.OpRetryWait; st, _ = s.Snapshot().Task(t.ID()) {
+	for st, _ := s.Snapshot().Task(t.ID()); st.Op != iox.OpSleep; st, _ = s.Snapshot().Task(t.ID()) {
 		iox.Yield()
 	}
 	killed := time.Now()

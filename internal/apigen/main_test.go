@@ -16,9 +16,13 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// sourceImporter is shared by the tests, which type-check the same standard
-// packages over and over, slowly under the race detector.
-var sourceImporter = importer.ForCompiler(token.NewFileSet(), "source", nil)
+// testImporter is shared by the tests. It reads the standard packages'
+// export data from the build cache (go list -export) rather than type-check
+// them from source as apigen does: under the race detector that took most
+// of a minute on a loaded machine, this takes seconds, and the types are
+// the same. apigen's own source importer is what apitest.Generated runs,
+// for every drop-in package, through go run.
+var testImporter = importer.ForCompiler(token.NewFileSet(), "gc", nil)
 
 // generateFor runs the generator for the named names of pkg into a target
 // package whose one hand-written file is src, and returns its output.
@@ -28,7 +32,7 @@ func generateFor(t *testing.T, pkg, src string, names ...string) (string, error)
 	if err := os.WriteFile(filepath.Join(dir, "x.go"), []byte(src), 0o666); err != nil {
 		t.Fatal(err)
 	}
-	cfg := config{pkg: pkg, dir: dir, out: "zz.go", importer: sourceImporter}
+	cfg := config{pkg: pkg, dir: dir, out: "zz.go", importer: testImporter}
 	if len(names) > 0 {
 		cfg.only = map[string]bool{}
 		for _, name := range names {
@@ -240,7 +244,7 @@ type Request struct{ R *http.Request }
 		}
 	}
 	for _, c := range []struct{ pkg, dir string }{{"net", "netx"}, {"net/http", "httpx"}} {
-		out, err := generate(config{pkg: c.pkg, dir: filepath.Join(dir, c.dir), out: "zz.go", importer: sourceImporter})
+		out, err := generate(config{pkg: c.pkg, dir: filepath.Join(dir, c.dir), out: "zz.go", importer: testImporter})
 		if err != nil {
 			t.Fatal(err)
 		}
