@@ -1,5 +1,5 @@
 // Package patch is coop's build-time monkey.patch_all(): it rewrites the
-// imports of net, time and net/http to coop's drop-ins in every package
+// imports of net, time, net/http and crypto/tls to coop's drop-ins in every package
 // of a build but the standard library's and coop's, dependencies
 // included, and hands the rewritten files to the go command with
 // -overlay. The coop command (cmd/coop) is its user; its documentation

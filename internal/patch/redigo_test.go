@@ -32,33 +32,9 @@ func TestRedigoBlockedCallKilled(t *testing.T) {
 	copyTree(t, "testdata/redigo", dir)
 	before := treeDigest(t, dir)
 
-	stdout, stderr := newLines(), newLines()
-	cfg := testConfig(t, dir, "run", nil, nil, ".", addr)
-	cfg.Stdout, cfg.Stderr = stdout, stderr
-	cfg.Report = true
-	cfg.Env = append(cfg.Env, "COOP_CONTROL=127.0.0.1:0")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		code, err := Run(ctx, cfg)
-		if err == nil && code != 0 {
-			err = fmt.Errorf("exit code %d", code)
-		}
-		stdout.Close()
-		stderr.Close()
-		done <- err
-	}()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	r := startRun(t, dir, ".", addr)
+	stdout, stderr, control, ctx := r.stdout, r.stderr, r.control, r.ctx
 
-	control, ok := stderr.waitFor("coop: control at ")
-	if !ok {
-		t.Fatalf("the program printed no control address; coop said:\n%s", stderr.all())
-	}
-	control = strings.TrimPrefix(control, "coop: control at ")
 	if line, ok := stdout.waitFor("waiting"); !ok {
 		t.Fatalf("the program did not get to BLPOP: %q", line)
 	}
@@ -83,13 +59,63 @@ func TestRedigoBlockedCallKilled(t *testing.T) {
 	if !strings.Contains(line, "iox: task killed") || !strings.Contains(line, "killed through COOP_CONTROL") {
 		t.Errorf("BLPOP returned %q, want the kill's error", line)
 	}
-	if err := <-done; err != nil {
+	if err := r.wait(); err != nil {
 		t.Errorf("coop run: %v", err)
 	}
-	done <- nil // for the deferred receive
 	if after := treeDigest(t, dir); after != before {
 		t.Errorf("coop run changed the program's files on disk")
 	}
+}
+
+// A run is a coop run of a program under test, with COOP_CONTROL on.
+type run struct {
+	stdout, stderr *lines
+	control        string          // the control endpoint's URL
+	ctx            context.Context // ends when the test does, or after 2 minutes
+	done           chan error      // Run's outcome
+	err            error
+	finished       bool
+}
+
+// startRun starts coop run -report on the program in dir with args, and
+// waits for its control address. The run ends with the test, if the
+// test did not wait for it.
+func startRun(t *testing.T, dir string, args ...string) *run {
+	t.Helper()
+	r := &run{stdout: newLines(), stderr: newLines(), done: make(chan error, 1)}
+	cfg := testConfig(t, dir, "run", nil, nil, args...)
+	cfg.Stdout, cfg.Stderr = r.stdout, r.stderr
+	cfg.Report = true
+	cfg.Env = append(cfg.Env, "COOP_CONTROL=127.0.0.1:0")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	r.ctx = ctx
+	go func() {
+		code, err := Run(ctx, cfg)
+		if err == nil && code != 0 {
+			err = fmt.Errorf("exit code %d", code)
+		}
+		r.stdout.Close()
+		r.stderr.Close()
+		r.done <- err
+	}()
+	t.Cleanup(func() {
+		cancel()
+		r.wait()
+	})
+	control, ok := r.stderr.waitFor("coop: control at ")
+	if !ok {
+		t.Fatalf("the program printed no control address; coop said:\n%s", r.stderr.all())
+	}
+	r.control = strings.TrimPrefix(control, "coop: control at ")
+	return r
+}
+
+// wait waits for the run to end and returns its error.
+func (r *run) wait() error {
+	if !r.finished {
+		r.err, r.finished = <-r.done, true
+	}
+	return r.err
 }
 
 // startRedis starts redis-server on a free port of 127.0.0.1, with
