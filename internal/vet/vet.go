@@ -55,8 +55,19 @@ The coop analyzer reports, each with a suggested fix where one is mechanical:
 
 var (
 	swappedFlag patch.Patterns
-	importsFlag = strings.Join(patch.DefaultSwaps().Paths(), ",")
+	importsFlag = strings.Join(allSwaps(), ",")
 )
+
+// allSwaps returns the standard import path of every swap of patch.Table,
+// the optional ones included: the fix names a drop-in of the coop this
+// analyzer was built with.
+func allSwaps() []string {
+	var out []string
+	for _, sw := range patch.Table {
+		out = append(out, sw.Std)
+	}
+	return out
+}
 
 func init() {
 	Analyzer.Flags.Var(&swappedFlag, "swapped", "import path `patterns` of packages meant to be swapped, besides those with a file that swapped an import")

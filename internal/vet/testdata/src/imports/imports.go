@@ -3,6 +3,7 @@
 package imports
 
 import (
+	"crypto/tls" // want `"crypto/tls" is imported in a package meant to be swapped: .*; import tls "github.com/coop-go/coop/tlsx" instead`
 	"fmt"
 	"net"              // want `"net" is imported in a package meant to be swapped: its blocking calls are invisible to the scheduler; import net "github.com/coop-go/coop/netx" instead`
 	_ "net"            // a blank import is there for side effects: not reported
@@ -16,5 +17,8 @@ func Fetch(addr string) error {
 		return err
 	}
 	_, err := stdhttp.Get("http://" + addr)
+	if c, derr := tls.Dial("tcp", addr, nil); derr == nil {
+		c.Close()
+	}
 	return fmt.Errorf("imports: %w", err)
 }
