@@ -2,10 +2,11 @@
 Coop patches a whole program at build time, as gevent's monkey.patch_all()
 patches one at run time: every package of the build but the standard
 library's and coop's own, the program's dependencies included, has its
-imports of net, time and net/http swapped for coop's drop-ins (netx,
-iox/timex, httpx), so that the database drivers, SDKs and clients a
-program uses make their blocking calls through coop's scheduler without a
-line of them edited.
+imports of net, time, net/http and crypto/tls swapped for coop's drop-ins
+(netx, iox/timex, httpx, tlsx), so that the database drivers, SDKs and
+clients a program uses make their blocking calls through coop's scheduler
+without a line of them edited; coop top watches a program that serves
+coop's live page.
 
 Usage:
 
@@ -17,9 +18,12 @@ The commands are:
 	run     go run, patched: builds the program, then runs it
 	test    go test, patched
 	vet     the analyzer for the blocking calls coop cannot see
+	top     a terminal view of a running program's tasks: coop top URL reads
+	        the JSON of the live page that package live serves at URL
+	        (coop top -h lists its flags; q quits)
 
-The go flags, packages and arguments are the go command's, as go build, go
-run and go test take them. The coop flags come first:
+The go flags, packages and arguments of build, run and test are the go
+command's, as go build, go run and go test take them. The coop flags come first:
 
 	-report          print every package's verdict: swapped (and what), left
 	                 (and why), skipped, unchanged
@@ -28,7 +32,8 @@ run and go test take them. The coop flags come first:
 	-skip patterns   do not swap the packages that match
 	-swap list       the standard packages to swap, comma-separated (by
 	                 default every one coop has a drop-in for), as
-	                 patch_all(socket=False) leaves some alone
+	                 patch_all(socket=False) leaves some alone; crypto/tls
+	                 only if the coop module in use has tlsx
 	-coop dir|vers   the coop module to use (see below; env COOP_MODULE)
 	-x               print the go commands coop runs
 
@@ -36,7 +41,7 @@ run and go test take them. The coop flags come first:
 
 Nothing on disk changes. coop lists the build graph (go list -deps -json,
 with -test for test), rewrites the import lines of the files of every
-package that imports net, time or net/http (keeping each file's import
+package that imports net, time, net/http or crypto/tls (keeping each file's import
 name, so that the rest of the file compiles as it was, and each line where
 it was), and hands the rewritten files to the go command with -overlay.
 The go command refuses an overlay of files beneath GOMODCACHE, so each
@@ -51,7 +56,8 @@ Before the build proper, coop checks that the patched build compiles, with
 go list -e -export (which compiles every package, test variants too,
 without linking, into the go build cache the build then finds warm). A
 package that does not compile once swapped (it hands a *net.Dialer to
-crypto/tls, which wants package net's own) is left as it was, and the
+crypto/tls, which wants package net's own, in a build run with -swap
+net,time,net/http) is left as it was, and the
 compiler's message is the reason the report gives; a package that was not
 swapped but no longer compiles because of what a swapped import now gives
 it (a *httpx.Transport where it wants net/http's) has those imports left
@@ -161,7 +167,8 @@ coop vet runs coop's analyzer, standalone or as go vet's tool:
 	go vet -vettool=$(which coop) ./...
 
 It reports, with suggested fixes (-fix applies them, -diff shows them):
-imports of net, time and net/http in packages meant to be swapped (with
+imports of net, time, net/http and crypto/tls in packages meant to be
+swapped (with
 a file that swapped an import already, or that -swapped names), as a
 package swapped by hand whose every import was not; http.Clients with a
 nil Transport and net/http Transports there; raw channel receives and sends, selects, ranges over

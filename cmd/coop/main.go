@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/coop-go/coop/internal/livetop"
 )
 
 // A command is one subcommand of coop. run gets the arguments after the
@@ -16,13 +18,13 @@ type command struct {
 	summary string
 }
 
-// commands is coop's dispatch table. Another subcommand is one entry:
-// "top" (issue 15) is livetop.Main.
+// commands is coop's dispatch table; another subcommand is one entry.
 var commands = map[string]command{
 	"build": {patchCommand("build"), "compile packages with every dependency patched"},
 	"run":   {patchCommand("run"), "compile and run a program with every dependency patched"},
 	"test":  {patchCommand("test"), "test packages with every dependency patched"},
 	"vet":   {vetCommand, "report the blocking calls coop cannot see, with fixes"},
+	"top":   {livetop.Main, "a terminal view of a running program's tasks, from its live page's URL"},
 }
 
 func main() {
@@ -55,7 +57,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprint(w, `coop patches a whole program at build time, as gevent's monkey.patch_all()
 patches one at run time: every package but the standard library's and coop's
-has its imports of net, time and net/http swapped for coop's drop-ins.
+has its imports of net, time, net/http and crypto/tls swapped for coop's
+drop-ins.
 
 Usage:
 

@@ -2,14 +2,20 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/coop-go/coop/iox"
+	"github.com/coop-go/coop/live"
 )
 
 func TestMain(m *testing.M) {
@@ -147,5 +153,36 @@ func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestTop runs coop top -once against the live page of a scheduler with
+// one task blocked in a receive: the dispatch table reaches livetop.
+func TestTop(t *testing.T) {
+	s := iox.New(iox.WithName("topped"))
+	defer s.Close()
+	release := make(chan struct{})
+	task := s.Go(func(context.Context) error {
+		iox.Recv(release)
+		return nil
+	}).SetName("waiter")
+	defer func() {
+		close(release)
+		task.Wait()
+	}()
+	srv := httptest.NewServer(live.Handler(s))
+	defer srv.Close()
+	for {
+		if sn := s.Snapshot(); len(sn.Tasks) == 1 && sn.Tasks[0].State == iox.Blocked {
+			break
+		}
+		runtime.Gosched()
+	}
+	var out, errs bytes.Buffer
+	if code := Main([]string{"top", "-once", srv.URL + "/"}, strings.NewReader(""), &out, &errs); code != 0 {
+		t.Fatalf("coop top -once = %d\n%s", code, &errs)
+	}
+	if !strings.Contains(out.String(), "waiter") {
+		t.Errorf("coop top -once printed no task waiter:\n%s", &out)
 	}
 }
