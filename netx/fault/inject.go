@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/coop-go/coop/internal/faultnet"
+	"github.com/coop-go/coop/internal/simworld"
 	"github.com/coop-go/coop/iox"
 )
 
@@ -31,6 +32,10 @@ import (
 // Each toxic is injected under its Name, which must be unique on target.
 // Inject panics on a bad target, the zero Toxic or a name already taken;
 // remove may be called more than once. Inject is safe for concurrent use.
+//
+// Inject acts on the real network only: the conns and dials of a
+// simulated world's goroutines (package sim) are left alone; World.Inject
+// puts toxics there, with the same engine (Link).
 //
 // With no toxic injected, the only cost to netx's calls is one atomic
 // load each. See the package doc for what each toxic does to a real conn.
@@ -253,6 +258,9 @@ type driver struct{}
 // Dial fails a dial of address with a refused connection if a Refuse
 // toxic on it says so.
 func (driver) Dial(network, address string) error {
+	if simworld.Env() != nil {
+		return nil // a simulated world's dial: World.Inject's, not ours
+	}
 	var buf [8]*Toxic
 	toxics := reg.match(address, buf[:0])
 	if len(toxics) == 0 || !Refuses(toxics, globalSource{}) {
@@ -273,6 +281,10 @@ func (driver) Dial(network, address string) error {
 // Bind gives c its stream (see faultnet.Driver).
 func (driver) Bind(c *faultnet.Conn) faultnet.Stream {
 	g := faultnet.Gen() // before matching: a change meanwhile makes the answer stale
+	if simworld.Env() != nil {
+		c.Slot.Set(g, nil) // a simulated world's conn: World.Inject's, not ours
+		return nil
+	}
 	toxics := reg.match(c.Target, nil)
 	bindMu.Lock()
 	defer bindMu.Unlock()
