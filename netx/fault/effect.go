@@ -40,7 +40,7 @@ func (e Effect) String() string {
 	}
 	b.WriteString(":")
 	if e.Delay > 0 {
-		fmt.Fprintf(&b, " +%v", e.Delay)
+		fmt.Fprintf(&b, " +%v", e.Delay.Round(time.Microsecond))
 	}
 	if e.Lost > 0 {
 		fmt.Fprintf(&b, " lost %d bytes", e.Lost)
