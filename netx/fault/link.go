@@ -35,50 +35,76 @@ func (v Verdict) String() string {
 
 // A Link is the engine of toxics: the chain of toxics in force on one
 // direction of one conn (a stream's bytes, or its datagrams), as a pure
-// function of its inputs. It owns no goroutine and reads no clock: its
-// driver gives it each chunk with the time it was sent, a random source
-// for the draws (toxicity, jitter, slicing, loss), and asks it what to
-// deliver and when. The same Link drives a real conn (package netx, on
-// the scheduler's clock) and a simulated one (package sim, on the
-// world's virtual clock and seeded source), so a toxic means the same in
-// both.
+// function of its inputs. It owns no goroutine, reads no clock and keeps
+// no reference to a conn. The same Link drives a real conn (this
+// package's driver, on the iox scheduler's clock) and a simulated one
+// (package sim, on the world's virtual clock and seeded source), so a
+// toxic means the same in both. It imports nothing of netx or sim.
 //
 // # Contract
 //
-// The driver keeps, for the direction, a queue of what is in flight, and:
+// Inputs, all from the driver:
 //
-//   - Set(now, toxics) whenever the toxics in force change (first when
-//     the link is made). A toxic given again (the same *Toxic) keeps its
-//     state: the bytes LimitData has counted, when Timeout took effect,
-//     whether toxicity chose it for this link. It reports whether a toxic
-//     in force was removed: the driver then delivers what it holds at
-//     once (what toxiproxy does when a toxic is removed), in order.
-//   - Send(at, p, out) for each chunk sent at time at: the pieces of p to
-//     deliver, appended to out, each with its time. Their Data alias p:
-//     copy them if p is reused before they are delivered. No piece means
-//     the chunk is lost: a stalled stream (Timeout, Reset) or a lost
-//     datagram (Drop). A stream's pieces come in order and their times
-//     never decrease, so the driver delivers a stream's queue in order,
-//     each piece at or after its time; a datagram's piece may be due
-//     before one sent earlier (jitter reorders datagrams).
-//   - Close(at) when the sender closes its side at time at (a stream's
-//     FIN): the time the other end sees the end of the stream, after the
-//     pieces already given.
-//   - End() after Set and Send, and when the driver's clock reaches a
-//     time End gave: whether toxics end the stream themselves (Closed,
-//     ResetByPeer) and when. The driver delivers the pieces due before
-//     that time, drops the rest, and ends the stream so: both ways (a
-//     toxiproxy link closes the whole connection). End's time may come
-//     with no Send at all (Timeout closes d after it took effect).
+//   - The toxics in force, as pointers (Set). A Link keeps them and the
+//     state it has for each (the bytes LimitData has counted, when Timeout
+//     took effect, whether toxicity chose it for this link): give the same
+//     *Toxic again to keep that state, a new one to start afresh. It takes
+//     from the list only the toxics of its direction (Both counts for
+//     each) and kind of traffic.
+//   - Each chunk, with the time it was sent (Send): a stream's chunk is
+//     what one write gave (any size), a datagram's is one datagram.
+//   - The time of everything else (Set's now, Close's at): every time is
+//     on the driver's clock, and the Link never asks for the time. The
+//     driver is also the one that waits: it waits until the times the Link
+//     gives, with whatever interrupts its waits (a kill, a scope, a
+//     deadline; a world's virtual timers).
+//   - A random source (NewLink), drawn from only for a toxicity strictly
+//     between 0 and 1 (once per toxic and link, at Set), a latency's
+//     jitter (once per piece), a slicer's variation (per cut), and a
+//     drop's probability (per datagram). Links may share a source: the
+//     driver serialises their calls.
+//
+// Outputs:
+//
+//   - Pieces (Send): subslices of the chunk, never copies (copy them if
+//     the chunk's buffer is reused before they are delivered), each with
+//     the time it reaches the other end, at or after the chunk's send
+//     time. Their bytes, concatenated, are a prefix of the chunk's (the
+//     whole chunk unless a verdict cut it). No piece means the chunk is
+//     lost: a stalled stream (Timeout, Reset waiting to fire) or a lost
+//     datagram (Drop). A datagram gives at most one piece, the whole of
+//     it. A stream's pieces, over all Sends, are in order and their times
+//     never decrease: the driver delivers its queue in order, each piece
+//     no earlier than its time. Datagrams' times may decrease (jitter
+//     reorders them): the driver delivers each at its time. Under a
+//     slicer (Slicing), each piece is meant for one read of its own.
+//   - The time the other end sees the sender's close (Close): after every
+//     piece given before, later by a SlowClose.
+//   - A verdict on the stream (End): Open, or Closed or ResetByPeer and
+//     the time it takes effect. Ask after every Set and Send, and again
+//     when the driver's clock reaches the time End gave (it may come with
+//     no Send at all: Timeout closes d after it took effect). When it
+//     comes, the driver delivers the pieces due at or before that time,
+//     drops the rest, and ends the conn both ways, as toxiproxy closes
+//     both sides of a link: Closed as a close (EOF to readers, EPIPE to
+//     writers), ResetByPeer as a reset (ECONNRESET to both ends). A Send
+//     at or after that time gives nothing.
+//   - Refused, for a dial, from Refuses and the toxics on the dial's
+//     target: the driver fails the dial as connection refused.
+//   - Removal (Set's result): true if a toxic chosen for the link was
+//     removed. The driver then makes everything it holds for the link due
+//     at once (a piece's time becomes min(its time, now), and so does a
+//     pending close's), keeping the order: what toxiproxy does when a
+//     toxic is removed, so that no byte is lost or reordered by it.
 //
 // A Link given the same calls with the same arguments and a source in
 // the same state returns the same results and leaves the source in the
 // same state: in a simulated world, toxics are deterministic by seed.
-// Draws are made only where a probability is strictly between 0 and 1,
-// or a jitter or variation is not zero.
 //
 // A Link is not safe for concurrent use: its driver serialises its
-// calls.
+// calls. A conn has two: NewLink(Upstream, ...) for what its program
+// writes (toward the remote the toxics' target names), NewLink(Downstream,
+// ...) for what it reads.
 type Link struct {
 	dir       Direction
 	datagrams bool
@@ -173,9 +199,10 @@ func (l *Link) Active() bool {
 	return false
 }
 
-// slicing reports whether a slicer is in force (chosen): its pieces are
-// meant to reach the reader one read each.
-func (l *Link) slicing() bool {
+// Slicing reports whether a slicer is in force (chosen by its toxicity):
+// its pieces are meant to reach the reader one read each, so a driver
+// that buffers a stream keeps their bounds.
+func (l *Link) Slicing() bool {
 	for _, s := range l.stages {
 		if s.on && s.t.kind == kindSlicer {
 			return true
@@ -184,8 +211,9 @@ func (l *Link) slicing() bool {
 	return false
 }
 
-// names appends the names of the toxics in force (chosen) to dst.
-func (l *Link) names(dst []string) []string {
+// Names appends the names of the toxics in force that toxicity chose for
+// the link to dst, in order: what an event reports as their Effect.
+func (l *Link) Names(dst []string) []string {
 	for _, s := range l.stages {
 		if s.on {
 			dst = append(dst, s.t.Name())

@@ -307,7 +307,7 @@ func (st *stream) take(t time.Time, data []byte) (lost int) {
 // packet conn; one piece, under a slicer), and returns how much and when
 // the first of it was taken. st.mu is held.
 func (st *stream) deliver(b []byte, t time.Time) (n int, sent time.Time) {
-	one := st.packet || st.down.slicing()
+	one := st.packet || st.down.Slicing()
 	for len(st.inbox) > 0 && n < len(b) && !st.inbox[0].at.After(t) {
 		h := &st.inbox[0]
 		if n == 0 {
@@ -870,7 +870,7 @@ func (st *stream) effect(op *iox.Op, l *Link, delay time.Duration, lost int) *Ef
 	if !op.Reported() || !l.Active() && delay <= 0 && lost == 0 && st.end == Open {
 		return nil
 	}
-	return &Effect{Toxics: l.names(nil), Delay: max(delay, 0), Lost: lost, End: st.end}
+	return &Effect{Toxics: l.Names(nil), Delay: max(delay, 0), Lost: lost, End: st.end}
 }
 
 func report(op *iox.Op, eff *Effect) {
