@@ -623,3 +623,42 @@ func TestRealKillAndScopeCutDelayedRead(t *testing.T) {
 		t.Fatalf("the scope took %v to cut the read", took)
 	}
 }
+
+// SlowClose: the program's Close returns at once, and the server reads
+// every byte sent, then EOF, no sooner than d after the close.
+func TestRealSlowClose(t *testing.T) {
+	const d = 100 * time.Millisecond
+	type result struct {
+		data []byte
+		at   time.Time
+	}
+	done := make(chan result, 1)
+	addr, target := server(t, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(60 * time.Second))
+		b, _ := io.ReadAll(c)
+		done <- result{b, time.Now()}
+		c.Close()
+	})
+	inject(t, target, fault.SlowClose(d).Upstream())
+	c, err := netx.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := randomBytes(4, 10000)
+	if _, err := c.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	closed := time.Now()
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if !bytes.Equal(r.data, data) {
+		t.Fatalf("the server read %d bytes, not the %d sent", len(r.data), len(data))
+	}
+	if wait := r.at.Sub(closed); wait < d {
+		t.Fatalf("the server saw the close %v after it, before the toxic's %v", wait, d)
+	} else {
+		t.Logf("the server saw the close %v after it (toxic %v)", wait, d)
+	}
+}
