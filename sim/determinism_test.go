@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"os"
 	"bufio"
 	"context"
 	"fmt"
@@ -176,6 +177,10 @@ func TestDeterminism(t *testing.T) {
 			continue
 		}
 		if log != first {
+			if d := os.Getenv("COOP_DUMP"); d != "" {
+				os.WriteFile(d+".a", []byte(first), 0o644)
+				os.WriteFile(d+".b", []byte(log), 0o644)
+			}
 			a, b := strings.Split(first, "\n"), strings.Split(log, "\n")
 			for j := range min(len(a), len(b)) {
 				if a[j] != b[j] {
