@@ -1,12 +1,12 @@
 package sim
 
 import (
-	"os"
 	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
