@@ -77,6 +77,7 @@ type stream struct {
 	closing  bool // the program closed the conn; the agent closes the socket at closeAt
 	closeAt  time.Time
 	closed   bool // the program closed the conn
+	writing  int  // Writes writing their pieces themselves (writeOwn)
 
 	end Verdict // how a toxic ended the stream; Open if none has
 }
@@ -414,27 +415,48 @@ func (st *stream) Write(op *iox.Op, b []byte) (int, error) {
 		ps := slices.Clone(pieces)
 		clear(pieces)
 		st.scratch = pieces[:0]
+		st.writing++ // an end the toxics give waits for these pieces (fireDue)
 		st.mu.Unlock()
-		for _, p := range ps {
-			if p.At.After(op.Now()) {
-				st.mu.Lock()
-				err := st.pause(op, p.At, st.c.Write, "write")
-				st.mu.Unlock()
-				if err != nil {
-					return offset(b, p.Data), err
-				}
-			}
-			n, err := st.c.Raw.Write(p.Data)
-			if err != nil {
-				return offset(b, p.Data) + n, st.mapErr("write", err)
-			}
-		}
+		n, err := st.writeOwn(op, b, ps)
 		st.mu.Lock()
-		st.settle(op.Now())
+		st.writing--
+		t = op.Now()
+		st.fireDue(t)
+		st.schedule() // an end still to come: the agent fires it
+		st.settle(t)
 		st.mu.Unlock()
+		if err != nil {
+			return n, err
+		}
 		report(op, eff)
 		return len(b), nil
 	}
+}
+
+// writeOwn writes pieces of b, in order, each at its time, as part of
+// Write's call op, on a conn whose socket the agent cannot share; the
+// pieces due after an end the toxics give are lost, as the Link's
+// contract says. st.mu is not held.
+func (st *stream) writeOwn(op *iox.Op, b []byte, ps []Piece) (int, error) {
+	for _, p := range ps {
+		st.mu.Lock()
+		if v, at := st.toxicEnd(); v != Open && p.At.After(at) {
+			st.mu.Unlock()
+			return len(b), nil
+		}
+		if p.At.After(op.Now()) {
+			if err := st.pause(op, p.At, st.c.Write, "write"); err != nil {
+				st.mu.Unlock()
+				return offset(b, p.Data), err
+			}
+		}
+		st.mu.Unlock()
+		n, err := st.c.Raw.Write(p.Data)
+		if err != nil {
+			return offset(b, p.Data) + n, st.mapErr("write", err)
+		}
+	}
+	return len(b), nil
 }
 
 // offset returns where sub, a subslice of b, starts in b.
@@ -647,7 +669,7 @@ func (st *stream) agentNext() time.Time {
 	if len(st.outbox) > 0 {
 		soonest(st.outbox[0].at)
 	}
-	if st.end == Open && (!st.closed || st.closing) {
+	if st.end == Open && (!st.closed || st.closing) && st.writing == 0 {
 		if v, at := st.toxicEnd(); v != Open {
 			soonest(at)
 		}
@@ -674,8 +696,8 @@ func (st *stream) toxicEnd() (Verdict, time.Time) {
 // fireDue ends the stream if a toxic's end has come, once the agent has
 // written what comes before it; st.mu is held.
 func (st *stream) fireDue(t time.Time) {
-	if st.end != Open || st.closed && !st.closing {
-		return
+	if st.end != Open || st.closed && !st.closing || st.writing > 0 {
+		return // a Write writing its pieces fires the end when it is done
 	}
 	v, at := st.toxicEnd()
 	if v == Open || t.Before(at) {
@@ -792,7 +814,7 @@ func (st *stream) dropIn() {
 // holds nothing and no toxic matches; st.mu is held.
 func (st *stream) settle(t time.Time) {
 	dirty := len(st.inbox) > 0 || st.rerr != nil && t.Before(st.rerrAt) ||
-		len(st.outbox) > 0 || st.agent || st.closing || st.shut != nil ||
+		len(st.outbox) > 0 || st.agent || st.closing || st.shut != nil || st.writing > 0 ||
 		st.end != Open && !st.closed
 	if dirty != st.dirty {
 		st.dirty = dirty
