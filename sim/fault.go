@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"hash/fnv"
 	"math/rand/v2"
 	"net"
@@ -299,5 +300,93 @@ func (p *pipe) wakeAtLocked(now, t time.Time) {
 		p.wakeAt = time.Time{}
 		p.notify()
 		p.mu.Unlock()
+	})
+}
+
+// A timedDatagram is a datagram a toxic delivers at a time.
+type timedDatagram struct {
+	d   datagram
+	at  time.Time
+	seq uint64 // datagrams due at one time arrive in the order sent
+}
+
+// toxic runs a datagram s sends to host to through the toxics in force:
+// it reports false if they drop it, and when it arrives (zero: now).
+func (s *socket) toxic(to *host, data []byte) (at time.Time, ok bool) {
+	n := s.host.net
+	n.mu.Lock()
+	ts := n.toxicsLocked(s.host.name, to.name)
+	seed := n.seed
+	n.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.links[to.name]
+	if l == nil {
+		if len(ts) == 0 {
+			return time.Time{}, true
+		}
+		if s.links == nil {
+			s.links = map[string]*fault.Link{}
+		}
+		h := fnv.New64a()
+		h.Write([]byte(s.addr.String() + ">" + to.name))
+		l = fault.NewLink(fault.Upstream, true, rand.NewPCG(seed, h.Sum64()))
+		s.links[to.name] = l
+	}
+	now := time.Now()
+	l.Set(now, ts)
+	if !l.Active() {
+		return time.Time{}, true
+	}
+	pieces := l.Send(now, data, nil)
+	if len(pieces) == 0 {
+		return time.Time{}, false
+	}
+	if at := pieces[0].At; at.After(now) {
+		return at, true
+	}
+	return time.Time{}, true
+}
+
+// deliverAt queues d to arrive at at, in order of time then sending.
+func (s *socket) deliverAt(d datagram, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done {
+		return
+	}
+	s.seq++
+	t := timedDatagram{d: d, at: at, seq: s.seq}
+	i, _ := slices.BinarySearchFunc(s.pending, t, func(a, b timedDatagram) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.seq, b.seq)
+	})
+	s.pending = slices.Insert(s.pending, i, t)
+	s.armLocked()
+}
+
+// armLocked arms s's timer for its first pending datagram; s.mu is held.
+func (s *socket) armLocked() {
+	if s.timer != nil {
+		s.timer.Stop()
+		s.timer = nil
+	}
+	if len(s.pending) == 0 {
+		return
+	}
+	s.timer = time.AfterFunc(time.Until(s.pending[0].at), func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		now := time.Now()
+		for len(s.pending) > 0 && !s.pending[0].at.After(now) {
+			if !s.done && len(s.queue) < queueCap {
+				s.queue = append(s.queue, s.pending[0].d)
+			}
+			s.pending = s.pending[1:]
+		}
+		s.notify()
+		s.armLocked()
 	})
 }
