@@ -182,6 +182,7 @@ func TestDeterminism(t *testing.T) {
 			continue
 		}
 		if log != first {
+			// COOP_DUMP=prefix writes both logs whole, for diff.
 			if d := os.Getenv("COOP_DUMP"); d != "" {
 				os.WriteFile(d+".a", []byte(first), 0o644)
 				os.WriteFile(d+".b", []byte(log), 0o644)
