@@ -85,15 +85,6 @@ func (tn *turn) acquire(g *gstate) {
 	}
 }
 
-// enqueue puts a new task's g in line for the turn at spawn time, so that
-// tasks first run in the order they were spawned; the task's goroutine then
-// waits on g.turnCh.
-func (tn *turn) enqueue(g *gstate) {
-	if !tn.join(g) {
-		g.turnCh <- struct{}{}
-	}
-}
-
 // join takes the free turn for g if nobody is queued, or queues g; it
 // reports whether g was queued (and must wait on g.turnCh).
 func (tn *turn) join(g *gstate) bool {
@@ -134,7 +125,7 @@ func (tn *turn) handOff() {
 	}
 	tn.dequeue(i)
 	tn.mu.Unlock()
-	next.turnCh <- struct{}{}
+	next.grant()
 }
 
 // yield hands the turn to the next waiting task, if any, and queues g
@@ -170,7 +161,7 @@ func (tn *turn) yield(g *gstate) {
 	if next == g {
 		return
 	}
-	next.turnCh <- struct{}{}
+	next.grant()
 	<-g.turnCh
 }
 
@@ -208,7 +199,7 @@ func (tn *turn) revoke(g *gstate, grant uint64) bool {
 	}
 	tn.dequeue(i)
 	tn.mu.Unlock()
-	next.turnCh <- struct{}{}
+	next.grant()
 	return true
 }
 
