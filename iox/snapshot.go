@@ -70,13 +70,10 @@ func (s *Scheduler) Snapshot() Snapshot {
 	now := c.stamp()
 	snap := Snapshot{Scheduler: s.cfg.name, Mode: s.cfg.mode, Taken: c.wall(now)}
 	live := s.tasks.all()
-	queued := map[*gstate]bool{}
+	var queued map[*gstate]bool
 	var holder *gstate
 	if tn := s.turn; tn != nil {
-		tn.mu.Lock()
-		tn.queue.each(func(g *gstate) { queued[g] = true })
-		tn.mu.Unlock()
-		holder = tn.holder.Load()
+		tn.inspect(func(q map[*gstate]bool, h *gstate) { queued, holder = q, h })
 	}
 	for _, t := range live {
 		p := t.g.read()

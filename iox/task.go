@@ -105,15 +105,28 @@ type spawn struct {
 //go:noinline
 func (s *Scheduler) start(sp spawn) *Task {
 	parent, fn := sp.parent, sp.fn
+	pg := current()
+	if s.sim != nil && pg != nil && pg.s == s {
+		s.sim.acquire(pg) // a world's spawns happen in the world's order
+	}
 	t := &Task{
-		id:    lastTaskID.Add(1),
 		s:     s,
 		fn:    fn,
 		site:  callers.Record(),
 		depth: uint8(1 + sp.depth),
 	}
+	if s.sim != nil {
+		t.id = s.sim.newID() // from the world's order, not the process's
+		t.g.simKey = "t" + strconv.FormatUint(1e8+t.id, 10)[1:]
+	} else {
+		t.id = lastTaskID.Add(1)
+	}
 	t.g.task, t.g.s = t, s
-	pg := current()
+	if e, ok := envOf(parent); ok {
+		t.g.env = e
+	} else if pg != nil {
+		t.g.env = pg.env
+	}
 	var inherited *scope
 	if pg != nil && pg.scope != nil {
 		inherited = pg.scope
@@ -186,15 +199,11 @@ func (s *Scheduler) start(sp spawn) *Task {
 		})
 	}
 	if s.turn != nil {
-		// Cooperative: the task's goroutine starts when the task first gets
-		// the turn, not before (see gstate.grant), so that n tasks waiting
-		// for their first turn are n Tasks, not n parked goroutines.
 		t.g.turnCh = make(chan struct{}, 1)
-		t.g.unstarted = true
-		if s.turn.join(&t.g) {
-			return t // queued: the grant starts it
+		s.turn.enqueue(&t.g)
+		if s.sim == nil {
+			return t // Cooperative: enqueue starts the goroutine (turn.enqueue)
 		}
-		t.g.unstarted = false
 	}
 	go t.run()
 	return t
@@ -323,7 +332,10 @@ func (t *Task) run() {
 	ok := false
 	defer t.finish(&ok)
 	// In Cooperative mode the task holds the turn already: it started
-	// when it got it.
+	// when it got it. In Simulated mode it waits for it here.
+	if t.s.sim != nil {
+		<-g.turnCh // queued by start
+	}
 	if k := t.killed.Load(); k != nil {
 		t.err = k // killed before it started: fn does not run
 		ok = true

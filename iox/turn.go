@@ -7,6 +7,20 @@ import (
 	"sync/atomic"
 )
 
+// turner is the turn of a scheduler that has one: Cooperative mode's
+// (turn, below) or Simulated mode's (simturn.go). A goroutine that holds
+// the turn runs; release gives it up at a blocking call, acquire takes it
+// back, enqueue puts a new task in line, yield lets the others go first.
+type turner interface {
+	acquire(g *gstate)
+	release(g *gstate)
+	enqueue(g *gstate)
+	yield(g *gstate)
+	// inspect calls f with the goroutines waiting for the turn and the
+	// holder, for Snapshot.
+	inspect(f func(queued map[*gstate]bool, holder *gstate))
+}
+
 // turn is the token of a Cooperative scheduler: the task holding it is the
 // only one running. Waiting tasks queue in arrival order and pick chooses
 // which of them runs next (the first, unless replaced).
@@ -83,6 +97,20 @@ func (tn *turn) acquire(g *gstate) {
 	if tn.join(g) {
 		<-g.turnCh
 	}
+}
+
+// enqueue puts a new task's g in line for the turn at spawn time, so that
+// tasks first run in the order they were spawned. The task's goroutine
+// starts when the task first gets the turn (see gstate.grant), at once if
+// the turn is free, so that n tasks waiting for their first turn are n
+// Tasks, not n parked goroutines.
+func (tn *turn) enqueue(g *gstate) {
+	g.unstarted = true
+	if tn.join(g) {
+		return // queued: the grant starts it
+	}
+	g.unstarted = false
+	go g.task.run()
 }
 
 // join takes the free turn for g if nobody is queued, or queues g; it
@@ -165,6 +193,14 @@ func (tn *turn) yield(g *gstate) {
 	<-g.turnCh
 }
 
+func (tn *turn) inspect(f func(queued map[*gstate]bool, holder *gstate)) {
+	queued := map[*gstate]bool{}
+	tn.mu.Lock()
+	tn.queue.each(func(g *gstate) { queued[g] = true })
+	tn.mu.Unlock()
+	f(queued, tn.holder.Load())
+}
+
 // choose returns the index of the queued task to run next; tn.mu is held.
 func (tn *turn) choose() int {
 	n := tn.queue.len()
@@ -216,7 +252,7 @@ func Yield() {
 		return
 	}
 	g.timerCheck()
-	if g.task != nil && g.s.turn != nil {
+	if g.s != nil && (g.s.sim != nil || g.task != nil && g.s.coop != nil) {
 		g.s.turn.yield(g)
 	} else {
 		runtime.Gosched()
