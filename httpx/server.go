@@ -3,6 +3,7 @@ package httpx
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"log"
 	"net"
 	"net/http"
@@ -138,15 +139,13 @@ func (srv *Server) run(l net.Listener, serve func() error) error {
 	t := iox.Spawn(func(ctx context.Context) error { return serve() })
 	t.SetName("serve " + l.Addr().String())
 	err := t.Wait()
-	if t.Err() != nil && !isServerErr(err) {
+	if errors.Is(err, iox.ErrKilled) {
 		// The server's task was killed: so are its handlers, which
 		// are its children, and those of a Pool, which are not.
 		srv.st.killAll(err)
 	}
 	return err
 }
-
-func isServerErr(err error) bool { return err == http.ErrServerClosed }
 
 // Shutdown is http.Server's Shutdown: it stops accepting, closes idle
 // connections, and waits for the requests in flight; when ctx ends first

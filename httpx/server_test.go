@@ -329,3 +329,30 @@ func TestPatchServer(t *testing.T) {
 		t.Fatal("undo left the server patched")
 	}
 }
+
+// A kill of the server's task ends Serve with the kill and kills its
+// handlers: the client of one sees 503.
+func TestServerTaskKill(t *testing.T) {
+	s := newSched(t)
+	srv := &Server{ErrorLog: log.New(io.Discard, "", 0), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		iox.Sleep(time.Hour)
+	})}
+	l, err := netx.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	caller := s.Go(func(ctx context.Context) error { return srv.Serve(l) })
+	defer srv.Close()
+	res := fetchAsync(plainClient(t), "http://"+l.Addr().String()+"/held")
+	h := taskNamed(t, s, "GET /held")
+	h.Parent().Kill(errReason)
+	if err := caller.Wait(); !errors.Is(err, errReason) {
+		t.Fatalf("Serve returned %v, want the kill of its task", err)
+	}
+	if err := h.Wait(); !errors.Is(err, errReason) {
+		t.Fatalf("the handler ended with %v, want its server's kill", err)
+	}
+	if r := <-res; r.err != nil || r.status != http.StatusServiceUnavailable {
+		t.Fatalf("the client got %+v, want 503", r)
+	}
+}
