@@ -11,11 +11,11 @@ func callerFP() unsafe.Pointer
 
 // up returns the frame pointer of the caller of the frame fp.
 //
-// It reads the goroutine's own stack, which the race detector does not
-// follow (stack memory moves and is reused as goroutines grow and end), so
-// it must not be instrumented: without go:norace a read of a stack word
-// the detector last saw written by another goroutine is reported as a
-// race.
+// It reads the goroutine's own stack frames through pointers the
+// compiler cannot see are the stack's, so it is left uninstrumented, as
+// the runtime's own frame-pointer walk is: those words are the frames'
+// bookkeeping, written by the calls themselves, not data the race
+// detector should follow.
 //
 //go:norace
 func up(fp unsafe.Pointer) unsafe.Pointer {
