@@ -25,13 +25,14 @@ func ExampleNew() {
 	s := iox.New(iox.WithObserver(ioxslog.New(slog.New(h))))
 	defer s.Close()
 	s.Go(func(ctx context.Context) error {
+		iox.Current().SetName("query") // named before its first call, whoever runs first
 		iox.Sleep(time.Microsecond)
 		iox.Block("db.Query", func() error { return errors.New("db: connection lost") })
 		return iox.Timeout(time.Millisecond, func() error {
 			iox.Sleep(time.Hour)
 			return nil
 		})
-	}).SetName("query").Wait()
+	}).Wait()
 	// Output:
 	// level=DEBUG msg="coop: call" op=sleep task.name=query
 	// level=WARN msg="coop: call failed" op=block target=db.Query task.name=query err="db: connection lost"
