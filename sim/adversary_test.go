@@ -6,13 +6,19 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/coop-go/coop/httpx"
+	"github.com/coop-go/coop/httpx/retry"
 	"github.com/coop-go/coop/iox"
+	"github.com/coop-go/coop/iox/timex"
 	"github.com/coop-go/coop/netx"
 )
 
@@ -125,3 +131,376 @@ func TestAdvRawSiblings(t *testing.T) {
 
 var _ = io.EOF
 var _ = time.Second
+
+// sized sends one line of n bytes to db and returns the reply: the log
+// shows n, so that who sent what shows in it.
+func sized(c net.Conn, r *bufio.Reader, n int) string {
+	s, err := call(c, r, strings.Repeat("x", n))
+	if err != nil {
+		return err.Error()
+	}
+	return fmt.Sprint(len(s))
+}
+
+// Raw workers that never enter the door compute and hand their results
+// to a task that does: the order the task sees them in must not be the
+// machine's.
+func TestAdvRawWorkersHandOff(t *testing.T) {
+	sameLog(t, 12, advRuns(), func(w *World) string {
+		lineEcho(w, "db", "7")
+		c, err := dialRetry("db:7")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		r := bufio.NewReader(c)
+		jobs, results := make(chan int, 8), make(chan int, 8)
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range jobs {
+					s := 0
+					for k := range 1000 * j {
+						s += k % 7
+					}
+					results <- j + s%2
+				}
+			}()
+		}
+		for j := 1; j <= 8; j++ {
+			jobs <- j
+		}
+		close(jobs)
+		go func() { wg.Wait(); close(results) }()
+		var out []string
+		for n := range results {
+			out = append(out, sized(c, r, n))
+		}
+		return strings.Join(out, " ")
+	})
+}
+
+// select with several ready channels: Go picks one at random.
+func TestAdvSelectSeveralReady(t *testing.T) {
+	sameLog(t, 13, advRuns(), func(w *World) string {
+		lineEcho(w, "db", "7")
+		c, err := dialRetry("db:7")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		r := bufio.NewReader(c)
+		a, b := make(chan int, 1), make(chan int, 1)
+		var out []string
+		for range 8 {
+			a <- 1
+			b <- 2
+			select {
+			case n := <-a:
+				out = append(out, sized(c, r, n))
+				<-b
+			case n := <-b:
+				out = append(out, sized(c, r, n))
+				<-a
+			}
+		}
+		return strings.Join(out, " ")
+	})
+}
+
+// A sync.Mutex held across a network call, contended by another task: the
+// waiter blocks in sync.Mutex.Lock, which testing/synctest does not count
+// as durably blocked.
+func TestAdvMutexAcrossCall(t *testing.T) {
+	sameLog(t, 14, 2, func(w *World) string {
+		lineEcho(w, "db", "7")
+		c, err := dialRetry("db:7")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		r := bufio.NewReader(c)
+		var mu sync.Mutex
+		var out []string
+		g := &iox.Group{}
+		for i := range 3 {
+			g.Go(func(ctx context.Context) error {
+				mu.Lock()
+				defer mu.Unlock()
+				out = append(out, sized(c, r, i+1))
+				return nil
+			})
+		}
+		g.Wait()
+		return strings.Join(out, " ")
+	})
+}
+
+// httpHost serves /n?size=N (N bytes after a sleep of N µs) on host api.
+func httpHost(w *World) {
+	w.Host("api", func(ctx context.Context) error {
+		mux := http.NewServeMux()
+		mux.HandleFunc("/n", func(rw http.ResponseWriter, r *http.Request) {
+			n, _ := strconv.Atoi(r.URL.Query().Get("size"))
+			timex.Sleep(time.Duration(n) * time.Microsecond)
+			rw.Write([]byte(strings.Repeat("y", n)))
+		})
+		l, err := netx.Listen("tcp", ":80")
+		if err != nil {
+			return err
+		}
+		return (&http.Server{Handler: mux}).Serve(l)
+	})
+}
+
+// Many concurrent clients over one keep-alive pool smaller than they are,
+// with Client.Timeout, some requests timing out.
+func TestAdvHTTPKeepAlivePool(t *testing.T) {
+	sameLog(t, 15, advRuns(), func(w *World) string {
+		httpHost(w)
+		tr := &httpx.Transport{MaxIdleConns: 100}
+		tr.MaxIdleConnsPerHost = 2
+		client := &http.Client{Transport: tr, Timeout: 5 * time.Millisecond}
+		defer tr.CloseIdleConnections()
+		var mu sync.Mutex
+		var out []string
+		g := &iox.Group{}
+		for i := range 12 {
+			g.Go(func(ctx context.Context) error {
+				for k := range 3 {
+					body, err := get(client, fmt.Sprintf("http://api/n?size=%d", (i*7+k*1000)%6000+1))
+					mu.Lock()
+					out = append(out, fmt.Sprintf("%d.%d %d %v", i, k, len(body), err != nil))
+					mu.Unlock()
+				}
+				return nil
+			})
+		}
+		g.Wait()
+		return strings.Join(out, "\n")
+	})
+}
+
+// Retries with backoff against a flaky handler, many clients at once.
+func TestAdvRetries(t *testing.T) {
+	sameLog(t, 16, advRuns(), func(w *World) string {
+		var hits atomic.Int64
+		w.Host("api", func(ctx context.Context) error {
+			l, err := netx.Listen("tcp", ":80")
+			if err != nil {
+				return err
+			}
+			return (&http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+				if hits.Add(1)%3 != 0 {
+					rw.WriteHeader(http.StatusServiceUnavailable)
+					return
+				}
+				fmt.Fprint(rw, r.URL.Path)
+			})}).Serve(l)
+		})
+		rc := retry.NewClient()
+		rc.RetryWaitMin, rc.RetryWaitMax = time.Millisecond, 10*time.Millisecond
+		defer rc.HTTPClient.CloseIdleConnections()
+		var mu sync.Mutex
+		var out []string
+		g := &iox.Group{}
+		for i := range 6 {
+			g.Go(func(ctx context.Context) error {
+				resp, err := rc.Get(fmt.Sprintf("http://api/%d", i))
+				s := fmt.Sprint(err)
+				if err == nil {
+					b, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					s = string(b)
+				}
+				mu.Lock()
+				out = append(out, fmt.Sprintf("%d %s", i, s))
+				mu.Unlock()
+				return nil
+			})
+		}
+		g.Wait()
+		return strings.Join(out, "\n")
+	})
+}
+
+// afterFuncDial is a timer callback dialing db: done gets the reply.
+func afterFuncDial(i int, done chan<- string) func() {
+	return func() {
+		c, err := netx.Dial("tcp", "db:7")
+		if err != nil {
+			done <- err.Error()
+			return
+		}
+		defer c.Close()
+		done <- sized(c, bufio.NewReader(c), i+1)
+	}
+}
+
+// timex.AfterFunc's callback, made on host main, dials a host of the
+// world.
+func TestAdvTimexAfterFuncDial(t *testing.T) {
+	sameLog(t, 17, advRuns(), func(w *World) string {
+		lineEcho(w, "db", "7")
+		done := make(chan string, 4)
+		for i := range 4 {
+			timex.AfterFunc(time.Duration(i%2)*time.Millisecond, afterFuncDial(i, done))
+		}
+		var out []string
+		for range 4 {
+			out = append(out, <-done)
+		}
+		return strings.Join(out, " ")
+	})
+}
+
+// Package time's own AfterFunc (raw, not swapped): its callback dials a
+// host of the world.
+func TestAdvRawAfterFuncDial(t *testing.T) {
+	sameLog(t, 17, advRuns(), func(w *World) string {
+		lineEcho(w, "db", "7")
+		done := make(chan string, 4)
+		for i := range 4 {
+			time.AfterFunc(time.Duration(i%2)*time.Millisecond, afterFuncDial(i, done))
+		}
+		var out []string
+		for range 4 {
+			out = append(out, <-done)
+		}
+		return strings.Join(out, " ")
+	})
+}
+
+// tickerWorld: two tasks, each on its own ticker of one period, calling
+// db at each tick; tick is NewTicker's channel maker.
+func tickerWorld(t *testing.T, w *World, tick func(d time.Duration) (<-chan time.Time, func())) string {
+	lineEcho(w, "db", "7")
+	var mu sync.Mutex
+	var out []string
+	g := &iox.Group{}
+	for i := range 3 {
+		g.Go(func(ctx context.Context) error {
+			c, err := dialRetry("db:7")
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			r := bufio.NewReader(c)
+			ch, stop := tick(time.Millisecond)
+			defer stop()
+			for k := range 4 {
+				<-ch
+				s := sized(c, r, 10*i+k+1)
+				mu.Lock()
+				out = append(out, s)
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Error(err)
+	}
+	return strings.Join(out, " ")
+}
+
+// Package time's Ticker, raw, in three tasks ticking at the same instants.
+func TestAdvRawTicker(t *testing.T) {
+	sameLog(t, 18, advRuns(), func(w *World) string {
+		return tickerWorld(t, w, func(d time.Duration) (<-chan time.Time, func()) {
+			tk := time.NewTicker(d)
+			return tk.C, tk.Stop
+		})
+	})
+}
+
+// timex's Ticker, in three tasks ticking at the same instants.
+func TestAdvTimexTicker(t *testing.T) {
+	sameLog(t, 18, advRuns(), func(w *World) string {
+		return tickerWorld(t, w, func(d time.Duration) (<-chan time.Time, func()) {
+			tk := timex.NewTicker(d)
+			return tk.C, tk.Stop
+		})
+	})
+}
+
+// context.WithTimeout around dials and reads, some expiring.
+func TestAdvContextTimeout(t *testing.T) {
+	sameLog(t, 19, advRuns(), func(w *World) string {
+		httpHost(w)
+		client := httpx.NewClient()
+		defer client.CloseIdleConnections()
+		var mu sync.Mutex
+		var out []string
+		g := &iox.Group{}
+		for i := range 8 {
+			g.Go(func(ctx context.Context) error {
+				ctx, cancel := context.WithTimeout(ctx, time.Duration(i)*time.Millisecond)
+				defer cancel()
+				req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("http://api/n?size=%d", 1500*(i%4)+1), nil)
+				resp, err := client.Do(req)
+				n := -1
+				if err == nil {
+					b, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					n = len(b)
+				}
+				mu.Lock()
+				out = append(out, fmt.Sprintf("%d %d %v", i, n, err != nil))
+				mu.Unlock()
+				return nil
+			})
+		}
+		g.Wait()
+		return strings.Join(out, "\n")
+	})
+}
+
+// iox.Pool, iox.Queue and iox.Group together: a pool of workers taking
+// jobs from a queue and calling db.
+func TestAdvPoolQueueGroup(t *testing.T) {
+	sameLog(t, 20, advRuns(), func(w *World) string {
+		lineEcho(w, "db", "7")
+		q := iox.NewQueue[int](3)
+		var mu sync.Mutex
+		var out []string
+		p := iox.NewPool(3)
+		for range 3 {
+			p.Go(func(ctx context.Context) error {
+				c, err := dialRetry("db:7")
+				if err != nil {
+					return err
+				}
+				defer c.Close()
+				r := bufio.NewReader(c)
+				for {
+					j, ok := q.Next()
+					if !ok {
+						return nil
+					}
+					s := sized(c, r, j)
+					mu.Lock()
+					out = append(out, fmt.Sprint(j, " ", s))
+					mu.Unlock()
+				}
+			})
+		}
+		g := &iox.Group{}
+		for k := range 3 {
+			g.Go(func(ctx context.Context) error {
+				for j := range 5 {
+					q.Put(k*10 + j + 1)
+				}
+				return nil
+			})
+		}
+		g.Wait()
+		q.Close()
+		if err := p.Wait(); err != nil {
+			t.Error(err)
+		}
+		return strings.Join(out, "\n")
+	})
+}
