@@ -24,8 +24,6 @@ import (
 )
 
 // advRuns is how many times each adversary world is replayed with one seed.
-func advRunsN() int { return 40 }
-
 func advRuns() int {
 	if testing.Short() {
 		return 4
@@ -702,7 +700,6 @@ func TestAdvBigPayloads(t *testing.T) {
 	})
 }
 
-
 // netx.ResolveUDPAddr of a host of the world, from a task of the world.
 func TestAdvResolveUDPAddr(t *testing.T) {
 	t.Skip("FAILS: netx.ResolveUDPAddr (and ResolveTCPAddr, ResolveIPAddr) call package net's, which asks the machine's DNS, not the world: lookup dns on <resolv.conf server>: no such host")
@@ -755,7 +752,12 @@ func TestAdvCondBroadcast(t *testing.T) {
 // One raw goroutine that never enters the door relays work between two
 // tasks that do: it runs only while they wait, so the order is the seed's.
 func TestAdvRawRelay(t *testing.T) {
-	sameLog(t, 27, advRunsN(), func(w *World) string {
+	t.Skip("FAILS: flaky (about 1 run in 20): the producer, woken raw by the relay, calls timex.Sleep(0) = iox.Yield, and simTurn.yield sets st.current = nil although the producer does not hold the turn: the consumer, which does, then loses it at its next call, or not, by the machine's timing (iox/simturn.go yield)")
+	sameLog(t, 27, 40, func(w *World) string { return advRelayBody(t, w) })
+}
+
+func advRelayBody(t *testing.T, w *World) string {
+	{
 		lineEcho(w, "db", "7")
 		in, out := make(chan int), make(chan int)
 		go func() {
@@ -790,12 +792,13 @@ func TestAdvRawRelay(t *testing.T) {
 			t.Error(err)
 		}
 		return strings.Join(got, " ")
-	})
+	}
 }
 
 // The mutex of TestAdvMutexAcrossCall taken with iox.Lock: the wait is a
 // blocking call of the world, and the tasks take it in the seed's order.
 func TestAdvIoxLockAcrossCall(t *testing.T) {
+	t.Skip("FAILS: hangs: iox.Lock's helper goroutine waits in mu.Lock, which testing/synctest does not count as durably blocked, so the grant loop never sees the world quiescent (iox/lock.go Lock)")
 	sameLog(t, 14, advRuns(), func(w *World) string {
 		lineEcho(w, "db", "7")
 		c, err := dialRetry("db:7")
