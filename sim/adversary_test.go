@@ -822,3 +822,109 @@ func TestAdvIoxLockAcrossCall(t *testing.T) {
 		return strings.Join(out, " ")
 	})
 }
+
+// The commonest server: an accept loop handing each conn to a raw
+// goroutine (go handle(c)), many clients at once, http.Server timeouts on
+// package time's clock.
+func TestAdvRawGoPerConnServer(t *testing.T) {
+	sameLog(t, 28, advRuns(), func(w *World) string {
+		w.Host("db", func(ctx context.Context) error {
+			l, err := netx.Listen("tcp", ":7")
+			if err != nil {
+				return err
+			}
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return err
+				}
+				go func() {
+					defer c.Close()
+					r := bufio.NewReader(c)
+					for {
+						line, err := r.ReadString('\n')
+						if err != nil {
+							return
+						}
+						timex.Sleep(time.Duration(len(line)) * 10 * time.Microsecond)
+						fmt.Fprintf(c, "%s", line)
+					}
+				}()
+			}
+		})
+		w.Host("api", func(ctx context.Context) error {
+			l, err := netx.Listen("tcp", ":80")
+			if err != nil {
+				return err
+			}
+			srv := &http.Server{ReadTimeout: time.Millisecond, IdleTimeout: 2 * time.Millisecond,
+				Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { fmt.Fprint(rw, r.URL.Path) })}
+			return srv.Serve(l)
+		})
+		client := httpx.NewClient()
+		defer client.CloseIdleConnections()
+		var mu sync.Mutex
+		var out []string
+		g := &iox.Group{}
+		for i := range 6 {
+			g.Go(func(ctx context.Context) error {
+				c, err := dialRetry("db:7")
+				if err != nil {
+					return err
+				}
+				defer c.Close()
+				r := bufio.NewReader(c)
+				for k := range 3 {
+					s := sized(c, r, 5*i+k+1)
+					body, err := get(client, fmt.Sprintf("http://api/%d", i*k))
+					timex.Sleep(time.Duration(k) * time.Millisecond) // past IdleTimeout, at times
+					mu.Lock()
+					out = append(out, fmt.Sprintf("%d.%d %s %q %v", i, k, s, body, err))
+					mu.Unlock()
+				}
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			t.Error(err)
+		}
+		return strings.Join(out, "\n")
+	})
+}
+
+// Bandwidth toxic and big writes: writers blocked on full pipes are woken
+// by the toxic's deliveries on the virtual clock.
+func TestAdvBandwidthBigWrites(t *testing.T) {
+	sameLog(t, 29, advRuns(), func(w *World) string {
+		echoHost(w, "db")
+		w.Inject("main", "db", fault.Bandwidth(4<<20), fault.Latency(time.Millisecond, 500*time.Microsecond))
+		var mu sync.Mutex
+		var out []string
+		g := &iox.Group{}
+		for i := range 2 {
+			g.Go(func(ctx context.Context) error {
+				c, err := dialRetry("db:7")
+				if err != nil {
+					return err
+				}
+				defer c.Close()
+				b := make([]byte, 150<<10+i*1000)
+				rd := iox.Spawn(func(ctx context.Context) error {
+					n, err := io.ReadFull(c, make([]byte, len(b)))
+					mu.Lock()
+					out = append(out, fmt.Sprint(i, " ", n, " ", err, " ", timex.Since(Epoch)))
+					mu.Unlock()
+					return err
+				})
+				if _, err := c.Write(b); err != nil {
+					return err
+				}
+				return rd.Wait()
+			})
+		}
+		if err := g.Wait(); err != nil {
+			t.Error(err)
+		}
+		return strings.Join(out, "\n")
+	})
+}
