@@ -928,3 +928,40 @@ func TestAdvBandwidthBigWrites(t *testing.T) {
 		return strings.Join(out, "\n")
 	})
 }
+
+// Package time's Sleep (raw) and timex.Sleep due at the same instants, in
+// tasks that call db after each.
+func TestAdvRawAndTimexSleep(t *testing.T) {
+	sameLog(t, 30, advRuns(), func(w *World) string {
+		lineEcho(w, "db", "7")
+		var mu sync.Mutex
+		var out []string
+		g := &iox.Group{}
+		for i := range 4 {
+			g.Go(func(ctx context.Context) error {
+				c, err := dialRetry("db:7")
+				if err != nil {
+					return err
+				}
+				defer c.Close()
+				r := bufio.NewReader(c)
+				for k := range 3 {
+					if i%2 == 0 {
+						time.Sleep(time.Millisecond)
+					} else {
+						timex.Sleep(time.Millisecond)
+					}
+					s := sized(c, r, 10*i+k+1)
+					mu.Lock()
+					out = append(out, s)
+					mu.Unlock()
+				}
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			t.Error(err)
+		}
+		return strings.Join(out, " ")
+	})
+}
