@@ -1,5 +1,11 @@
 package sim
 
+// Adversary tests: code a user would write after swapping imports, each
+// world replayed with one seed, the Log compared byte for byte. The tests
+// that pass are regression tests; each one marked t.Skip("FAILS: ...") is
+// a minimal reproduction of a break of the promise (differing logs, a
+// hang, a crash of the test binary), with its cause.
+
 import (
 	"bufio"
 	"context"
@@ -131,8 +137,6 @@ func TestAdvRawSiblings(t *testing.T) {
 	})
 }
 
-var _ = io.EOF
-var _ = time.Second
 
 // sized sends one line of n bytes to db and returns the reply: the log
 // shows n, so that who sent what shows in it.
