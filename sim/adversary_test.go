@@ -137,7 +137,6 @@ func TestAdvRawSiblings(t *testing.T) {
 	})
 }
 
-
 // sized sends one line of n bytes to db and returns the reply: the log
 // shows n, so that who sent what shows in it.
 func sized(c net.Conn, r *bufio.Reader, n int) string {
