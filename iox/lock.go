@@ -19,6 +19,17 @@ func Lock(mu sync.Locker) {
 	if mu == nil {
 		panic("iox: Lock(nil)")
 	}
+	if g := current(); g != nil && g.s != nil && g.s.sim != nil {
+		// In a world, a goroutine blocked in mu.Lock is not durably
+		// blocked: poll on the virtual clock instead.
+		tl, ok := mu.(interface{ TryLock() bool })
+		if ok {
+			for d := time.Microsecond; !tl.TryLock(); d = min(2*d, time.Millisecond) {
+				Sleep(d)
+			}
+			return
+		}
+	}
 	var state atomic.Int32
 	var got chan struct{}
 	waitUnwinding(current(), OpLock, "", time.Time{},

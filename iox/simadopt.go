@@ -2,8 +2,10 @@ package iox
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -45,16 +47,13 @@ func adopt() *gstate {
 	}
 	s := parent.s
 	g := &gstate{s: s, env: parent.env, turnCh: make(chan struct{}, 1)}
-	g.simKey = s.sim.adoptKey(parent.simKey + "/" + entry)
 	g.register()
-	s.sim.adopted(g)
+	s.sim.adopted(g, parent, entry, id)
 	return g
 }
 
-// adoptKey makes key unique in the world.
+// adoptKey makes key unique in the world; st.mu is held.
 func (st *simTurn) adoptKey(key string) string {
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	n := st.keys[key]
 	st.keys[key] = n + 1
 	if n > 0 {
@@ -63,11 +62,62 @@ func (st *simTurn) adoptKey(key string) string {
 	return key
 }
 
-// adopted records g, to be forgotten when the world ends.
-func (st *simTurn) adopted(g *gstate) {
+// An unnamed goroutine was adopted since the world was last quiet: it is
+// named at the next quiet point, with its siblings.
+type unnamed struct {
+	g, parent *gstate
+	entry     string
+	goid      int64
+}
+
+// adopted records g, made by parent with entry function entry, to be
+// named at the next grant and forgotten when the world ends.
+func (st *simTurn) adopted(g, parent *gstate, entry string, goid int64) {
 	st.mu.Lock()
 	st.adoptees = append(st.adoptees, g)
+	st.unnamed = append(st.unnamed, unnamed{g, parent, entry, goid})
 	st.mu.Unlock()
+}
+
+// nameLocked names the goroutines adopted since the last grant, when the
+// world is quiet: a goroutine's name is its creator's, its entry function
+// and, for the second goroutine of a name, a count. Siblings of one name
+// that reached their first call in the same quiet period (a loop of go
+// statements) are counted in the order of their goroutine ids, which is
+// the order they were made in, not the order the machine ran them in
+// (ids come from per-processor batches: a creator moved to another
+// processor in the middle of such a loop can still break that order).
+// A goroutine is named after its creator, so creators are named first;
+// st.mu is held.
+func (st *simTurn) nameLocked() {
+	if len(st.unnamed) == 0 {
+		return
+	}
+	slices.SortFunc(st.unnamed, func(a, b unnamed) int { return cmp.Compare(a.goid, b.goid) })
+	pending := make(map[*gstate]bool, len(st.unnamed))
+	for _, u := range st.unnamed {
+		pending[u.g] = true
+	}
+	for len(pending) > 0 {
+		named := false
+		for _, u := range st.unnamed {
+			if !pending[u.g] || pending[u.parent] {
+				continue // named already, or its creator first
+			}
+			u.g.simKey = st.adoptKey(u.parent.simKey + "/" + u.entry)
+			delete(pending, u.g)
+			named = true
+		}
+		if !named { // a cycle cannot be: name what is left as it is
+			for _, u := range st.unnamed {
+				if pending[u.g] {
+					u.g.simKey = st.adoptKey(u.parent.simKey + "/" + u.entry)
+					delete(pending, u.g)
+				}
+			}
+		}
+	}
+	st.unnamed = st.unnamed[:0]
 }
 
 // forget unregisters the world's adopted goroutines.

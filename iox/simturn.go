@@ -60,6 +60,7 @@ type simTurn struct {
 	nextID   uint64
 	keys     map[string]int // adopted goroutines' names, for duplicates
 	adoptees []*gstate      // adopted goroutines, forgotten at the end
+	unnamed  []unnamed      // adopted since the last grant, named at the next
 
 }
 
@@ -149,7 +150,9 @@ func (st *simTurn) yield(g *gstate) {
 		return
 	}
 	st.ready = append(st.ready, g)
-	st.current = nil
+	if st.current == g {
+		st.current = nil
+	}
 	st.signal()
 	st.mu.Unlock()
 	<-g.turnCh
@@ -173,6 +176,7 @@ func (st *simTurn) loop() {
 		st.quiesce()
 		st.mu.Lock()
 		if st.keep != nil {
+			st.nameLocked() // the goroutines g made, in the order it made them
 			g := st.keep
 			st.keep = nil
 			i := slices.Index(st.ready, g)
@@ -245,6 +249,7 @@ func (st *simTurn) loop() {
 // grantLocked grants the turn to the seed's choice among the goroutines
 // asking for it; st.mu is held.
 func (st *simTurn) grantLocked() {
+	st.nameLocked()
 	slices.SortFunc(st.ready, func(a, b *gstate) int {
 		return cmp.Or(cmp.Compare(a.simKey, b.simKey), cmp.Compare(a.id.Load(), b.id.Load()))
 	})

@@ -54,8 +54,12 @@ func AfterFunc(d time.Duration, f func()) *Timer {
 	g := current()
 	s := g.sched()
 	g.timerStart(d)
+	parent := context.Background()
+	if g != nil && g.env != nil {
+		parent = context.WithValue(parent, envKey{}, g.env) // the callback runs on the caller's host
+	}
 	ct := s.clock.AfterFunc(d, func() {
-		s.Go(func(context.Context) error { f(); return nil })
+		s.GoContext(parent, func(context.Context) error { f(); return nil })
 	})
 	return &Timer{ct: ct}
 }

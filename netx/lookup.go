@@ -282,6 +282,13 @@ func LookupTXT(name string) ([]string, error) {
 // resolving a host name is a blocking call (kind OpLookup), checked for a
 // kill or an expired scope before it starts.
 func ResolveIPAddr(network, address string) (a *net.IPAddr, err error) {
+	if n := simworld.NetworkOf(); n != nil {
+		ip, _, zone, err := simResolve(n, network, address, false)
+		if err != nil {
+			return nil, err
+		}
+		return &net.IPAddr{IP: ip, Zone: zone}, nil
+	}
 	err = lookup(background, address, func(context.Context) (err error) { a, err = net.ResolveIPAddr(network, address); return })
 	return a, err
 }
@@ -289,6 +296,13 @@ func ResolveIPAddr(network, address string) (a *net.IPAddr, err error) {
 // ResolveTCPAddr returns an address of TCP end point, as
 // net.ResolveTCPAddr; see ResolveIPAddr.
 func ResolveTCPAddr(network, address string) (a *net.TCPAddr, err error) {
+	if n := simworld.NetworkOf(); n != nil {
+		ip, port, zone, err := simResolve(n, network, address, true)
+		if err != nil {
+			return nil, err
+		}
+		return &net.TCPAddr{IP: ip, Port: port, Zone: zone}, nil
+	}
 	err = lookup(background, address, func(context.Context) (err error) { a, err = net.ResolveTCPAddr(network, address); return })
 	return a, err
 }
@@ -296,6 +310,13 @@ func ResolveTCPAddr(network, address string) (a *net.TCPAddr, err error) {
 // ResolveUDPAddr returns an address of UDP end point, as
 // net.ResolveUDPAddr; see ResolveIPAddr.
 func ResolveUDPAddr(network, address string) (a *net.UDPAddr, err error) {
+	if n := simworld.NetworkOf(); n != nil {
+		ip, port, zone, err := simResolve(n, network, address, true)
+		if err != nil {
+			return nil, err
+		}
+		return &net.UDPAddr{IP: ip, Port: port, Zone: zone}, nil
+	}
 	err = lookup(background, address, func(context.Context) (err error) { a, err = net.ResolveUDPAddr(network, address); return })
 	return a, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"strings"
 
 	"github.com/coop-go/coop/internal/simworld"
 )
@@ -46,4 +47,44 @@ func simLookupNetIP(ctx context.Context, n simworld.Network, network, host strin
 // world's network does not keep (MX, SRV, TXT...).
 func simNotFound(name string) error {
 	return &net.DNSError{Err: "no such record in a simulated world", Name: name, IsNotFound: true}
+}
+
+// simResolve resolves address ("host:port", or a host alone when
+// withPort is false) on a world's network, as net's Resolve*Addr do on the
+// machine's: an empty host is the unspecified address, a literal is
+// parsed, a name is looked up on the world's hosts.
+func simResolve(n simworld.Network, network, address string, withPort bool) (ip net.IP, port int, zone string, err error) {
+	host := address
+	if withPort {
+		var p string
+		host, p, err = net.SplitHostPort(address)
+		if err != nil {
+			return nil, 0, "", err
+		}
+		if port, err = n.LookupPort(background, network, p); err != nil {
+			return nil, 0, "", err
+		}
+	}
+	host, zone, _ = strings.Cut(host, "%")
+	if host == "" {
+		return nil, port, zone, nil
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		return a.AsSlice(), port, zone, nil
+	}
+	ipNet := "ip"
+	switch {
+	case strings.HasSuffix(network, "4"):
+		ipNet = "ip4"
+	case strings.HasSuffix(network, "6"):
+		ipNet = "ip6"
+	}
+	ips, err := n.LookupIP(background, ipNet, host)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	if len(ips) == 0 {
+		return nil, 0, "", simNotFound(host)
+	}
+	return ips[0], port, zone, nil
 }

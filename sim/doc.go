@@ -17,12 +17,13 @@
 // # A world
 //
 // A world is a Simulated scheduler (iox.Simulated) inside a
-// testing/synctest bubble. One goroutine of the world runs at a time, and
-// which one runs next is chosen by a PRNG seeded with the seed, among those
-// waiting for the turn, once every goroutine of the bubble is blocked
-// (synctest.Wait): the choice never depends on the machine's timing. Every
-// goroutine that enters the door takes part, tasks or not (net/http's conn
-// goroutines are adopted by the goroutine that made them). Task ids, host
+// testing/synctest bubble. Its goroutines take turns at coop's calls: one
+// holds the turn at a time, and which one gets it next is chosen by a PRNG
+// seeded with the seed, among those asking, once every goroutine of the
+// bubble is blocked (synctest.Wait): the choice never depends on the
+// machine's timing. Every goroutine that enters the door takes part, tasks
+// or not (net/http's conn goroutines are adopted by the goroutine that made
+// them, and named after it and their entry function). Task ids, host
 // addresses (10.0.0.1, 10.0.0.2, ... in the order hosts start), ephemeral
 // ports and every draw of a toxic come from the seed. The same seed and the
 // same program give the same Log, byte for byte.
@@ -55,11 +56,37 @@
 // The same Network works outside a world, on the machine's clock, as an
 // in-memory network for ordinary tests (NewNetwork).
 //
-// # What a world does not simulate
+// # What a world does not make deterministic
 //
-// Goroutines made outside the world, files, processes and system calls
-// other than the network; code that imports package net directly (not
-// swapped) dials the real network; a sim conn is not a *netx.TCPConn, so
-// code that type-asserts one (SetKeepAlive, SetNoDelay) gets the plain
-// net.Conn methods only.
+// The turn is taken at coop's calls, so what goroutines do between them
+// is theirs:
+//
+//   - Goroutines woken together by a raw channel operation or a
+//     sync.Cond.Broadcast run in parallel, without the turn, until their
+//     next call through coop; what they do to shared memory meanwhile
+//     happens in the machine's order. Goroutines that never enter the door
+//     (a pool of raw workers) run in parallel with the world all along.
+//   - A select with several ready cases picks one with the runtime's own
+//     random source, not the seed.
+//   - A sync.Mutex held across a blocking call and contended hangs the
+//     world: testing/synctest does not count a goroutine blocked on a mutex
+//     as blocked, so the world never becomes quiet (the wall-clock watchdog
+//     ends the run after 30 s). iox.Lock waits by polling the mutex on the
+//     virtual clock in a world, so code that takes its locks with iox.Lock
+//     does not hang.
+//   - Raw goroutines made in a loop with no coop call between them are
+//     named, among themselves, in the order of their goroutine ids, which
+//     is the order they were made in unless their maker moved to another
+//     processor in the middle of the loop.
+//   - package time's own AfterFunc runs its callback on a goroutine the
+//     runtime makes, which is not the world's: its coop calls are not the
+//     world's and its dials go to the real network (iox.AfterFunc, and
+//     timex's, run theirs as tasks of the world, on the caller's host).
+//
+// Nor does a world simulate goroutines made outside it, files, processes
+// and system calls other than the network; code that imports package net
+// directly (not swapped) dials the real network; a sim conn is not a
+// *netx.TCPConn, so code that type-asserts one (SetKeepAlive, SetNoDelay)
+// gets the plain net.Conn methods only. sim/adversary_test.go keeps a test
+// of each of these, skipped, next to the patterns that do replay.
 package sim
