@@ -3,6 +3,7 @@ package iox
 import (
 	"context"
 	"runtime"
+	"runtime/trace"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -80,6 +81,7 @@ type opCall struct {
 	marked     bool   // Context made a context marked with the call
 	detail     any    // Event.Detail
 	intr       Interrupter
+	region     *trace.Region // while a trace is being taken (gotools.go)
 }
 
 func (op *Op) reset() {
@@ -185,6 +187,7 @@ func (g *gstate) begin(ctx context.Context, kind OpKind, target string) (*Op, er
 	}
 	g.publish(op)
 	g.cur.Store(op)
+	toolsBegin(g, op)
 	if g.task != nil && g.s.turn != nil {
 		g.s.turn.release(g)
 		op.released = true
@@ -396,6 +399,7 @@ func (op *Op) End(n int, err error) error {
 	if op.released {
 		op.s.turn.acquire(g)
 	}
+	op.toolsEnd()
 	end := op.s.clock.stamp()
 	if op.report || op.stats != nil {
 		op.record(end, n, err)

@@ -3,8 +3,12 @@ package iox
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 )
@@ -64,30 +68,49 @@ func (s TaskStatus) String() string {
 
 // Snapshot returns the state of every live task of s. It takes the
 // scheduler's lock briefly and does not stop the tasks, so each line is
-// exact for its task but the lines are not one instant.
+// exact for its task but the lines are not one instant. A task that waits
+// outside any coop call (a raw channel operation, a sync.Mutex) shows as
+// Running: Scheduler.Parked finds it, at the price of a goroutine dump.
+//
+// Snapshot's cost grows with the number of tasks, and little else: at
+// 10,000 tasks it allocates the slice it returns and about a quarter as
+// much again (BENCHMARKS.md).
 func (s *Scheduler) Snapshot() Snapshot {
 	c := s.clock
 	now := c.stamp()
 	snap := Snapshot{Scheduler: s.cfg.name, Mode: s.cfg.mode, Taken: c.wall(now)}
-	live := s.tasks.all()
-	queued := map[*gstate]bool{}
+	sc := getScratch()
+	defer sc.put()
+	sc.live = s.tasks.appendAll(sc.live[:0], int(s.ntasks.Load()))
+	live := sc.live
+	var queued map[*gstate]bool
 	var holder *gstate
 	if tn := s.turn; tn != nil {
 		tn.mu.Lock()
-		tn.queue.each(func(g *gstate) { queued[g] = true })
+		if n := tn.queue.len(); n > 0 {
+			queued = make(map[*gstate]bool, n)
+			tn.queue.each(func(g *gstate) { queued[g] = true })
+		}
 		tn.mu.Unlock()
 		holder = tn.holder.Load()
 	}
-	for _, t := range live {
+	if len(live) == 0 {
+		return snap
+	}
+	snap.Tasks = make([]TaskState, len(live))
+	keys := slices.Grow(sc.keys[:0], len(live))[:len(live)]
+	sc.keys = keys
+	for i, t := range live {
 		p := t.g.read()
-		ts := TaskState{
+		ts := &snap.Tasks[i]
+		*ts = TaskState{
 			ID:      t.id,
-			Name:    t.Name(),
+			Name:    t.displayName(),
 			Age:     c.elapsed(now - t.born),
 			Ops:     p.ops,
 			Bytes:   p.bytes,
 			Errors:  p.errs,
-			Spawned: t.Spawned(),
+			Spawned: spawnedAt(t.callPC),
 		}
 		if t.parent != nil {
 			ts.Parent = t.parent.id
@@ -106,12 +129,115 @@ func (s *Scheduler) Snapshot() Snapshot {
 		}
 		ts.Idle = min(c.elapsed(blocked), ts.Age)
 		ts.Busy = ts.Age - ts.Idle
-		snap.Tasks = append(snap.Tasks, ts)
+		keys[i] = snapKey{blocked: ts.For, id: ts.ID, at: int32(i)}
 	}
-	slices.SortFunc(snap.Tasks, func(a, b TaskState) int {
-		return cmp.Or(cmp.Compare(b.For, a.For), cmp.Compare(a.ID, b.ID))
-	})
+	sortStates(snap.Tasks, keys)
 	return snap
+}
+
+// snapKey is what Snapshot sorts a task by: the longest blocked first,
+// then by id; at is its index in the unsorted table.
+type snapKey struct {
+	blocked time.Duration
+	id      uint64
+	at      int32
+}
+
+// sortStates sorts tasks in Snapshot's order, keys being their sort keys:
+// it sorts the keys, small, and then moves each TaskState once, following
+// the permutation's cycles, instead of sorting the TaskStates themselves.
+func sortStates(tasks []TaskState, keys []snapKey) {
+	slices.SortFunc(keys, func(a, b snapKey) int {
+		if a.blocked != b.blocked {
+			if a.blocked > b.blocked {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	// Position j takes the TaskState at keys[j].at; a visited key's at
+	// becomes -1.
+	for j := range keys {
+		if keys[j].at < 0 {
+			continue
+		}
+		if int(keys[j].at) == j {
+			keys[j].at = -1
+			continue
+		}
+		first := tasks[j]
+		k := j
+		for {
+			from := int(keys[k].at)
+			keys[k].at = -1
+			if from == j {
+				tasks[k] = first
+				break
+			}
+			tasks[k] = tasks[from]
+			k = from
+		}
+	}
+}
+
+// scratch is the working memory of Snapshot and Parked, reused from call
+// to call.
+type scratch struct {
+	live []*Task
+	keys []snapKey
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+func getScratch() *scratch { return scratchPool.Get().(*scratch) }
+
+// put returns the scratch to the pool without the tasks it pointed to, so
+// that it keeps no ended task alive.
+func (sc *scratch) put() {
+	clear(sc.live)
+	sc.live = sc.live[:0]
+	scratchPool.Put(sc)
+}
+
+// displayName is Name, with the function's name of an unnamed task
+// looked up once per function rather than once per call.
+func (t *Task) displayName() string {
+	if n := t.name.Load(); n != nil {
+		return *n
+	}
+	if name := funcName(t.fnPC); name != "" {
+		return name
+	}
+	return "task-" + strconv.FormatUint(t.id, 10)
+}
+
+// spawnedAt is Task.Spawned for the call site pc, formatted once per call
+// site (there are as many as the program has go statements' worth of
+// Go and Spawn calls) rather than once per task and Snapshot.
+func spawnedAt(pc uintptr) string {
+	if pc == 0 {
+		return ""
+	}
+	e := &spawnSites[pcSlot(pc, len(spawnSites))]
+	if site := e.Load(); site != nil && site.pc == pc {
+		return site.at
+	}
+	site := &spawnSite{pc: pc}
+	if f, _ := runtime.CallersFrames([]uintptr{pc}).Next(); f.File != "" {
+		site.at = f.File + ":" + strconv.Itoa(f.Line)
+	}
+	e.Store(site)
+	return site.at
+}
+
+// spawnSites caches spawnedAt, direct-mapped: a call site whose slot
+// another took is formatted again, never wrong.
+var spawnSites [512]atomic.Pointer[spawnSite]
+
+type spawnSite struct {
+	pc uintptr
+	at string
 }
 
 // Lookup returns the live task of s with the given id, or nil: how an

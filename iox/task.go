@@ -47,6 +47,10 @@ type Task struct {
 
 	slot int32 // in the scheduler's registry
 	ctxv taskCtx
+
+	tools     atomic.Pointer[goTools] // what it shows Go's tools (gotools.go)
+	labelled  *string                 // owner: the name its goroutine's labels are for
+	ownLabels bool                    // owner: its parent context has pprof labels
 }
 
 const (
@@ -243,6 +247,9 @@ func (c *taskCtx) Value(key any) any {
 	if _, ok := key.(taskKey); ok {
 		return c.t
 	}
+	if v := c.t.toolValue(key); v != nil {
+		return v
+	}
 	return c.Context.Value(key)
 }
 
@@ -256,6 +263,7 @@ func (t *Task) run() {
 	if t.s.turn != nil {
 		<-g.turnCh // queued by start
 	}
+	t.startTools()
 	if k := t.killed.Load(); k != nil {
 		t.err = k // killed before it started: fn does not run
 		ok = true
@@ -291,6 +299,7 @@ func (t *Task) finish(ok *bool) {
 			t.err = k // killed, and fn swallowed the error
 		}
 	}
+	t.endTools()
 	g := &t.g
 	if s := t.s; s.turn != nil {
 		s.turn.release(g)
