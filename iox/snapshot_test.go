@@ -127,3 +127,33 @@ func BenchmarkSnapshot(b *testing.B) {
 		s.Snapshot()
 	}
 }
+
+// BenchmarkParked measures Parked on 10,000 tasks blocked in coop calls
+// (none parked outside coop: no goroutine dump is needed), and with one
+// task more that waits in a raw channel receive (the dump of 10,000
+// goroutines, to find it).
+func BenchmarkParked(b *testing.B) {
+	s := tenThousand(b)
+	defer s.Close()
+	b.Run("parked=none", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if p := s.Parked(0); len(p) != 0 {
+				b.Fatalf("%d tasks parked outside coop", len(p))
+			}
+		}
+	})
+	never := make(chan int)
+	defer close(never)
+	s.Go(func(ctx context.Context) error {
+		<-never
+		return nil
+	})
+	b.Run("parked=one", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for len(s.Parked(0)) != 1 {
+			}
+		}
+	})
+}
