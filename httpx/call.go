@@ -19,6 +19,7 @@ import (
 // the cause, so errors.Is finds iox.ErrKilled or iox.ErrTimeout.
 type call struct {
 	b       *iox.Binding
+	stopDL  func() bool   // stops the request's deadline on the scheduler's clock; nil without one
 	target  string        // "METHOD host", the target of the call's events
 	release func()        // gives the host slot back; nil without a limit
 	owner   *roundTripper // whose list of calls in flight has it
@@ -35,6 +36,9 @@ type call struct {
 func (c *call) end() {
 	if c.ended.Swap(true) {
 		return
+	}
+	if c.stopDL != nil {
+		c.stopDL()
 	}
 	c.b.Release()
 	if c.owner != nil {

@@ -1,9 +1,11 @@
 package httpx
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptrace"
+	"os"
 	"sync"
 
 	"github.com/coop-go/coop/internal/attempt"
@@ -58,6 +60,11 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		return rt.base.RoundTrip(req) // nothing in force
 	}
 	c := &call{b: op.Bind(req.Context()), target: target, release: release}
+	if dl, ok := req.Context().Deadline(); ok {
+		// Client.Timeout, or the caller's deadline: on the scheduler's
+		// clock, for the whole call, body included (see Binding.Until).
+		c.stopDL = c.b.Until(dl, errDeadline)
+	}
 	rt.track(c, req)
 	ctx := c.b.Context()
 	var tr *tracer
@@ -153,4 +160,21 @@ func requestTarget(req *http.Request) string {
 		method = http.MethodGet
 	}
 	return method + " " + req.URL.Host
+}
+
+// errDeadline ends a call whose request's deadline (Client.Timeout, or the
+// caller's) passed on the scheduler's clock. It is a timeout, as net/http's
+// own errors for it are: url.Error's Timeout reports true, and errors.Is
+// finds context.DeadlineExceeded and os.ErrDeadlineExceeded.
+var errDeadline error = deadlineError{}
+
+type deadlineError struct{}
+
+func (deadlineError) Error() string {
+	return "httpx: request deadline exceeded (Client.Timeout or the context's)"
+}
+func (deadlineError) Timeout() bool   { return true }
+func (deadlineError) Temporary() bool { return true }
+func (deadlineError) Is(target error) bool {
+	return target == context.DeadlineExceeded || target == os.ErrDeadlineExceeded
 }

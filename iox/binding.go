@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync/atomic"
+	"time"
 )
 
 // A Binding ties what a call started to the task the call was made for,
@@ -18,6 +20,8 @@ type Binding struct {
 	ctx    bindCtx
 	cancel context.CancelCauseFunc
 	stop   func() bool // unregisters from the task's kill; nil without a task
+	s      *Scheduler
+	own    atomic.Pointer[error] // the cause the binding ended with, if the door ended it
 }
 
 // bindCtx is a binding's context: cancellable with a cause, and carrying
@@ -45,9 +49,13 @@ func (op *Op) Bind(parent context.Context) *Binding {
 	return newBinding(parent, op.task, op.s)
 }
 
-func newBinding(parent context.Context, t *Task, _ *Scheduler) *Binding {
+func newBinding(parent context.Context, t *Task, s *Scheduler) *Binding {
 	ctx, cancel := context.WithCancelCause(parent)
-	b := &Binding{cancel: cancel}
+	b := &Binding{s: s}
+	b.cancel = func(cause error) {
+		b.own.CompareAndSwap(nil, &cause)
+		cancel(cause)
+	}
 	b.ctx = bindCtx{Context: ctx, task: t}
 	if t != nil {
 		tctx := t.ctx
@@ -55,11 +63,31 @@ func newBinding(parent context.Context, t *Task, _ *Scheduler) *Binding {
 			// The task's kill or the deadline it inherited; not its end, which
 			// a response body may outlive.
 			if cause := context.Cause(tctx); isCoop(cause) {
-				cancel(cause)
+				b.cancel(cause)
 			}
 		})
 	}
 	return b
+}
+
+// Until ends the binding's context with cause at t on the scheduler's
+// clock, unless stop is called first (it reports false then if it had
+// ended). A shim gives it a real-clock knob it passes down (an HTTP
+// client's Timeout, which net/http enforces with timers of its own): the
+// binding ends a nanosecond before t, so that in a simulated world the
+// scheduler's timer, which fires in the world's order, is the one that
+// ends the call, whatever net/http's timers do at t.
+func (b *Binding) Until(t time.Time, cause error) (stop func() bool) {
+	if b == nil {
+		return neverFired
+	}
+	c := b.s.clock
+	d := t.Sub(c.Now()) - time.Nanosecond
+	if d <= 0 {
+		b.cancel(cause)
+		return func() bool { return false }
+	}
+	return c.AfterFunc(d, func() { b.cancel(cause) }).Stop
 }
 
 // Context returns the bound context; on a nil Binding, nil.
@@ -99,20 +127,21 @@ func (b *Binding) Err(err error) error {
 	if b == nil || err == nil || err == io.EOF {
 		return err
 	}
-	if cause := context.Cause(&b.ctx); isCoop(cause) && !errors.Is(err, cause) {
+	if cause := b.Cause(); cause != nil && !errors.Is(err, cause) {
 		return cause
 	}
 	return err
 }
 
-// Cause returns the scheduler's reason the binding's context was
-// cancelled (a kill error, or a scope's error), or nil.
+// Cause returns the reason the door ended the binding's context (a kill
+// error, a scope's error, the cause given to Until or Cancel), or nil if
+// it has not, or if it ended for its parent's reason.
 func (b *Binding) Cause() error {
 	if b == nil {
 		return nil
 	}
-	if cause := context.Cause(&b.ctx); isCoop(cause) {
-		return cause
+	if p := b.own.Load(); p != nil && p != &errReleased && context.Cause(&b.ctx) == *p {
+		return *p
 	}
 	return nil
 }
@@ -134,8 +163,13 @@ func (b *Binding) Release() {
 	if b.stop != nil {
 		b.stop()
 	}
+	b.own.CompareAndSwap(nil, &errReleased)
 	b.cancel(context.Canceled)
 }
+
+// errReleased marks a binding that ended because its call was over: no
+// cause of the door's.
+var errReleased = errors.New("iox: binding released")
 
 // isCoop reports whether err is the scheduler's: a kill or an expired
 // timeout scope.

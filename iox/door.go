@@ -136,11 +136,23 @@ func Begin(ctx context.Context, kind OpKind, target string) (*Op, error) {
 	if g := lookup(goid.Get()); g != nil {
 		return g.begin(ctx, kind, target)
 	}
+	if simActive.Load() != 0 {
+		if g := adopt(); g != nil {
+			return g.begin(ctx, kind, target)
+		}
+	}
 	return beginDetached(ctx, kind, target)
 }
 
 // begin opens a call of the goroutine g; see Begin.
 func (g *gstate) begin(ctx context.Context, kind OpKind, target string) (*Op, error) {
+	sim := g.s != nil && g.s.sim != nil && g.depth == 0
+	if sim {
+		// Simulated: a goroutine that ran without the turn (woken by a
+		// raw channel operation) waits for it before the call has any
+		// effect, the check for its kill included.
+		g.s.sim.acquire(g)
+	}
 	t := g.task
 	if ct := taskOf(ctx); ct != nil {
 		t = ct // the task in the context wins
@@ -185,11 +197,14 @@ func (g *gstate) begin(ctx context.Context, kind OpKind, target string) (*Op, er
 		stats:      s.stats.Load(),
 		delivering: g.delivering > 0,
 	}
+	if sim {
+		op.released = true // End takes the turn back after the call has blocked
+	}
 	g.publish(op)
 	g.cur.Store(op)
 	toolsBegin(g, op)
-	if g.task != nil && g.s.turn != nil {
-		g.s.turn.release(g)
+	if g.task != nil && g.s.coop != nil {
+		g.s.coop.release(g)
 		op.released = true
 	}
 	return op, nil
@@ -397,7 +412,7 @@ func (op *Op) End(n int, err error) error {
 		return err
 	}
 	if op.released {
-		op.s.turn.acquire(g)
+		g.s.turn.acquire(g) // the turn Begin released: the goroutine's, not the call's task's
 	}
 	op.toolsEnd()
 	end := op.s.clock.stamp()

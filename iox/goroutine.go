@@ -36,7 +36,10 @@ type gstate struct {
 	delivering int
 
 	timer  clockTimer    // owner: reused by waits
-	turnCh chan struct{} // Cooperative: a token here grants the turn
+	turnCh chan struct{} // Cooperative, Simulated: a token here grants the turn
+
+	env    any    // Simulated: the goroutine's host, for the layers above
+	simKey string // Simulated: the goroutine's deterministic name, for the grant loop
 
 	pub published // what Snapshot reads, see publish.go
 
@@ -66,7 +69,13 @@ func current() *gstate {
 	if inForce.Load() == 0 {
 		return nil
 	}
-	return lookup(goid.Get())
+	if g := lookup(goid.Get()); g != nil {
+		return g
+	}
+	if simActive.Load() != 0 {
+		return adopt() // a goroutine of a world, come to the door for the first time
+	}
+	return nil
 }
 
 func lookup(id int64) *gstate { return tables[id&15].Get(id) }

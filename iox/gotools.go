@@ -53,19 +53,26 @@ type goTools struct {
 	task   *trace.Task
 }
 
+// taskTools is a task's part in Go's tools.
+type taskTools struct {
+	cur       atomic.Pointer[goTools]
+	labelled  *string // owner: the name its goroutine's labels are for
+	ownLabels bool    // owner: its parent context has pprof labels
+}
+
 // startTools labels the calling goroutine, the task's own, as the task
 // starts, and makes the task's trace task if a trace is being taken.
 func (t *Task) startTools() {
 	pprof.ForLabels(t.ctxv.Context, func(string, string) bool {
-		t.ownLabels = true // its parent context has labels: its own are theirs and its name
+		t.tools.ownLabels = true // its parent context has labels: its own are theirs and its name
 		return false
 	})
-	t.labelled = t.name.Load()
-	gt := t.labelsFor(t.labelled)
-	if t.labelled != nil && trace.IsEnabled() {
+	t.tools.labelled = t.name.Load()
+	gt := t.labelsFor(t.tools.labelled)
+	if t.tools.labelled != nil && trace.IsEnabled() {
 		gt = t.traced(gt) // named already; else at its first call (startRegion)
 	}
-	t.tools.Store(gt)
+	t.tools.cur.Store(gt)
 	pprof.SetGoroutineLabels(gt.labels)
 }
 
@@ -73,13 +80,13 @@ func (t *Task) startTools() {
 // is being taken, one that begins now: a task that made no blocking call
 // in the trace is in it too.
 func (t *Task) endTools() {
-	gt := t.tools.Load()
+	gt := t.tools.cur.Load()
 	if gt == nil {
 		return
 	}
 	if gt.task == nil && trace.IsEnabled() {
 		gt = t.traced(gt)
-		t.tools.Store(gt)
+		t.tools.cur.Store(gt)
 	}
 	if gt.task != nil {
 		gt.task.End()
@@ -91,7 +98,7 @@ func (t *Task) endTools() {
 // is labelled again, and while a trace is being taken the call starts a
 // region, which End ends.
 func toolsBegin(g *gstate, op *Op) {
-	if t := g.task; t != nil && t.name.Load() != t.labelled {
+	if t := g.task; t != nil && t.name.Load() != t.tools.labelled {
 		t.relabel()
 	}
 	if trace.IsEnabled() {
@@ -110,13 +117,13 @@ func (op *Op) toolsEnd() {
 // as it is now.
 func (t *Task) relabel() {
 	n := t.name.Load()
-	t.labelled = n
+	t.tools.labelled = n
 	gt := t.labelsFor(n)
-	if old := t.tools.Load(); old != nil && old.trace != nil {
+	if old := t.tools.cur.Load(); old != nil && old.trace != nil {
 		gt = &goTools{labels: gt.labels, trace: old.trace, task: old.task}
 		trace.Log(old.trace, "coop.name", *n) // a trace task keeps the name it began with
 	}
-	t.tools.Store(gt)
+	t.tools.cur.Store(gt)
 	pprof.SetGoroutineLabels(gt.labels)
 }
 
@@ -125,7 +132,7 @@ func (t *Task) relabel() {
 // task's parent context has labels of its own, which it adds to.
 func (t *Task) labelsFor(name *string) *goTools {
 	switch {
-	case t.ownLabels:
+	case t.tools.ownLabels:
 		return &goTools{labels: pprof.WithLabels(t.ctxv.Context, pprof.Labels(labelKey, t.nameFrom(name)))}
 	case name != nil:
 		return namedTools(*name)
@@ -150,7 +157,7 @@ func (t *Task) nameFrom(name *string) string {
 func (t *Task) traced(gt *goTools) *goTools {
 	var base context.Context = t.ctxv.Context
 	if p := t.parent; p != nil {
-		if pt := p.tools.Load(); pt != nil && pt.trace != nil {
+		if pt := p.tools.cur.Load(); pt != nil && pt.trace != nil {
 			base = pt.trace
 		}
 	}
@@ -165,10 +172,10 @@ func (t *Task) traced(gt *goTools) *goTools {
 func startRegion(g *gstate, op *Op) *trace.Region {
 	var ctx context.Context = context.Background()
 	if t := g.task; t != nil {
-		if gt := t.tools.Load(); gt != nil {
+		if gt := t.tools.cur.Load(); gt != nil {
 			if gt.trace == nil {
 				gt = t.traced(gt)
-				t.tools.Store(gt)
+				t.tools.cur.Store(gt)
 			}
 			ctx = gt.trace
 		}
@@ -187,7 +194,7 @@ func (t *Task) toolValue(key any) any {
 	if key == nil || (key != pprofKey && key != traceKey) {
 		return nil
 	}
-	gt := t.tools.Load()
+	gt := t.tools.cur.Load()
 	switch {
 	case gt == nil:
 		return nil

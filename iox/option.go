@@ -23,6 +23,14 @@ const (
 	// happens-before edge, so state that tasks touch only between blocking
 	// calls needs no lock.
 	Cooperative
+
+	// Simulated is Cooperative inside a testing/synctest bubble, where the
+	// next goroutine to run is the choice of a PRNG seeded WithSeed and
+	// time is virtual: a world of package sim. Every goroutine that enters
+	// the door takes part in the turn, tasks or not; the scheduler's clock
+	// is the bubble's, and its timers fire one at a time. Make such a
+	// scheduler with sim.Test; New panics outside a world.
+	Simulated
 )
 
 func (m Mode) String() string {
@@ -31,6 +39,8 @@ func (m Mode) String() string {
 		return "Free"
 	case Cooperative:
 		return "Cooperative"
+	case Simulated:
+		return "Simulated"
 	}
 	return fmt.Sprintf("Mode(%d)", int(m))
 }
@@ -72,6 +82,7 @@ type config struct {
 	pick          func(n int) int
 	watchdogEvery time.Duration
 	log           io.Writer // nil: discard
+	seed          uint64
 }
 
 func defaultConfig() config {
@@ -88,7 +99,7 @@ func defaultConfig() config {
 // WithMode sets the scheduler's Mode (Free by default). It panics on a
 // mode that does not exist.
 func WithMode(m Mode) Option {
-	if m != Free && m != Cooperative {
+	if m != Free && m != Cooperative && m != Simulated {
 		panic(fmt.Sprintf("iox: WithMode(%d): no such mode", int(m)))
 	}
 	return optionFunc(func(c *config) { c.mode = m })
@@ -116,6 +127,12 @@ func WithBlockingPolicy(p BlockingPolicy) Option {
 // plain goroutine would. By default a task's panic only ends the task.
 func WithCrashOnPanic() Option {
 	return optionFunc(func(c *config) { c.crashOnPanic = true })
+}
+
+// WithSeed sets the seed of a Simulated scheduler's choices: the same
+// seed, the same program, the same run.
+func WithSeed(seed uint64) Option {
+	return optionFunc(func(c *config) { c.seed = seed })
 }
 
 // WithLog sets where the scheduler writes what it reports on its own:

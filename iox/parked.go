@@ -69,11 +69,9 @@ func (s *Scheduler) Parked(quiet time.Duration) []Parked {
 	sc := getScratch()
 	defer sc.put()
 	sc.live = s.tasks.appendAll(sc.live[:0], int(s.ntasks.Load()))
-	queued := map[*gstate]bool{}
+	var queued map[*gstate]bool
 	if tn := s.turn; tn != nil {
-		tn.mu.Lock()
-		tn.queue.each(func(g *gstate) { queued[g] = true })
-		tn.mu.Unlock()
+		tn.inspect(func(q map[*gstate]bool, _ *gstate) { queued = q })
 	}
 	// The candidates: started, in no call, and quiet for long enough.
 	type candidate struct {

@@ -3,6 +3,8 @@ package iox
 import (
 	"sync"
 	"sync/atomic"
+
+	"github.com/coop-go/coop/internal/simworld"
 )
 
 // A Scheduler runs tasks, keeps their clock and turn, and reports their
@@ -12,7 +14,9 @@ type Scheduler struct {
 	cfg       config
 	isDefault bool
 	clock     clock
-	turn      *turn // nil in Free mode
+	turn      turner   // nil in Free mode
+	coop      *turn    // the turn of a Cooperative scheduler, for the watchdog
+	sim       *simTurn // the turn of a Simulated scheduler
 
 	obsMu     sync.Mutex
 	obs       atomic.Pointer[observers]
@@ -40,8 +44,20 @@ func New(opts ...Option) *Scheduler {
 		o.apply(&cfg)
 	}
 	s := &Scheduler{cfg: cfg, clock: realClock{}}
-	if cfg.mode == Cooperative {
-		s.turn = &turn{pick: cfg.pick}
+	switch cfg.mode {
+	case Cooperative:
+		s.coop = &turn{pick: cfg.pick}
+		s.turn = s.coop
+	case Simulated:
+		quiesce := simworld.Quiesce()
+		if quiesce == nil {
+			panic("iox: a Simulated scheduler runs in a world: use sim.Test")
+		}
+		installEnv.Do(func() { simworld.SetEnv(currentEnv) })
+		s.sim = newSimTurn(s, cfg.seed, quiesce)
+		s.turn, s.clock = s.sim, simClock{s.sim}
+		simActive.Add(1)
+		go s.sim.loop()
 	}
 	for _, o := range cfg.observers {
 		s.Observe(o)
@@ -142,6 +158,11 @@ func (s *Scheduler) Close() error {
 			waitChan(g, waitUncuttable, OpJoin, t.Name(), t.Done())
 		}
 	}
+	if s.sim != nil {
+		s.sim.close()
+		s.sim.forget()
+		simActive.Add(-1)
+	}
 	return nil
 }
 
@@ -171,7 +192,7 @@ func (s *Scheduler) removeTask(t *Task) {
 }
 
 func (s *Scheduler) startWatchdog() {
-	if s.turn == nil || s.cfg.maxBlocking <= 0 {
+	if s.coop == nil || s.cfg.maxBlocking <= 0 {
 		return
 	}
 	s.mu.Lock()
@@ -182,7 +203,7 @@ func (s *Scheduler) startWatchdog() {
 }
 
 func (s *Scheduler) stopWatchdog() {
-	if s.turn == nil {
+	if s.coop == nil {
 		return
 	}
 	s.mu.Lock()

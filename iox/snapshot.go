@@ -86,13 +86,7 @@ func (s *Scheduler) Snapshot() Snapshot {
 	var queued map[*gstate]bool
 	var holder *gstate
 	if tn := s.turn; tn != nil {
-		tn.mu.Lock()
-		if n := tn.queue.len(); n > 0 {
-			queued = make(map[*gstate]bool, n)
-			tn.queue.each(func(g *gstate) { queued[g] = true })
-		}
-		tn.mu.Unlock()
-		holder = tn.holder.Load()
+		tn.inspect(func(q map[*gstate]bool, h *gstate) { queued, holder = q, h })
 	}
 	if len(live) == 0 {
 		return snap

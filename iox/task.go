@@ -48,9 +48,7 @@ type Task struct {
 	slot int32 // in the scheduler's registry
 	ctxv taskCtx
 
-	tools     atomic.Pointer[goTools] // what it shows Go's tools (gotools.go)
-	labelled  *string                 // owner: the name its goroutine's labels are for
-	ownLabels bool                    // owner: its parent context has pprof labels
+	tools taskTools // what it shows Go's tools (gotools.go)
 }
 
 const (
@@ -105,11 +103,20 @@ type spawn struct {
 // start starts sp.fn as a task.
 func (s *Scheduler) start(sp spawn) *Task {
 	parent, fn := sp.parent, sp.fn
+	pg := current()
+	if s.sim != nil && pg != nil && pg.s == s {
+		s.sim.acquire(pg) // a world's spawns happen in the world's order
+	}
 	t := &Task{
-		id:   lastTaskID.Add(1),
 		s:    s,
 		fn:   fn,
 		fnPC: reflect.ValueOf(fn).Pointer(),
+	}
+	if s.sim != nil {
+		t.id = s.sim.newID() // from the world's order, not the process's
+		t.g.simKey = "t" + strconv.FormatUint(1e8+t.id, 10)[1:]
+	} else {
+		t.id = lastTaskID.Add(1)
 	}
 	var pcs [1]uintptr
 	if runtime.Callers(3+sp.depth, pcs[:]) == 1 {
@@ -123,7 +130,11 @@ func (s *Scheduler) start(sp spawn) *Task {
 		// a context that ended for no reason the task can give.
 		base = context.WithoutCancel(parent)
 	}
-	pg := current()
+	if e, ok := envOf(parent); ok {
+		t.g.env = e
+	} else if pg != nil {
+		t.g.env = pg.env
+	}
 	var inherited *scope
 	if pg != nil && pg.scope != nil {
 		inherited = pg.scope

@@ -7,6 +7,20 @@ import (
 	"sync/atomic"
 )
 
+// turner is the turn of a scheduler that has one: Cooperative mode's
+// (turn, below) or Simulated mode's (simturn.go). A goroutine that holds
+// the turn runs; release gives it up at a blocking call, acquire takes it
+// back, enqueue puts a new task in line, yield lets the others go first.
+type turner interface {
+	acquire(g *gstate)
+	release(g *gstate)
+	enqueue(g *gstate)
+	yield(g *gstate)
+	// inspect calls f with the goroutines waiting for the turn and the
+	// holder, for Snapshot.
+	inspect(f func(queued map[*gstate]bool, holder *gstate))
+}
+
 // turn is the token of a Cooperative scheduler: the task holding it is the
 // only one running. Waiting tasks queue in arrival order and pick chooses
 // which of them runs next (the first, unless replaced).
@@ -174,6 +188,14 @@ func (tn *turn) yield(g *gstate) {
 	<-g.turnCh
 }
 
+func (tn *turn) inspect(f func(queued map[*gstate]bool, holder *gstate)) {
+	queued := map[*gstate]bool{}
+	tn.mu.Lock()
+	tn.queue.each(func(g *gstate) { queued[g] = true })
+	tn.mu.Unlock()
+	f(queued, tn.holder.Load())
+}
+
 // choose returns the index of the queued task to run next; tn.mu is held.
 func (tn *turn) choose() int {
 	n := tn.queue.len()
@@ -225,7 +247,7 @@ func Yield() {
 		return
 	}
 	g.timerCheck()
-	if g.task != nil && g.s.turn != nil {
+	if g.s != nil && (g.s.sim != nil || g.task != nil && g.s.coop != nil) {
 		g.s.turn.yield(g)
 	} else {
 		runtime.Gosched()

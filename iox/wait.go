@@ -124,6 +124,9 @@ const (
 // the wait completes instead.
 func wait(g *gstate, how waitHow, kind OpKind, target string, until time.Time,
 	ready func() bool, block func(a *armed) error, cancel func() (served bool)) error {
+	if g != nil && g.s != nil && g.s.sim != nil && g.depth == 0 {
+		g.s.sim.acquire(g) // in the world's order, before anything is checked
+	}
 	if g != nil {
 		if how == waitUncuttable {
 			g.delivering++ // neither refused nor cut short
@@ -219,6 +222,9 @@ func instant(g *gstate, kind OpKind, target string) {
 			return // part of the call around it
 		}
 		s, t = g.sched(), g.task
+		if s.sim != nil {
+			s.sim.acquire(g) // a call that did not block still has its turn in the world's order
+		}
 		g.countInstant(0, nil)
 	} else {
 		s = Default()

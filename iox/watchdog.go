@@ -41,7 +41,7 @@ func (w *watchdog) loop() {
 	// turn on the machine, whatever the scheduler's clock says.
 	ticker := realClock{}.NewTicker(every)
 	defer ticker.Stop()
-	tn := w.s.turn
+	tn := w.s.coop
 	var (
 		lastGrant uint64
 		since     time.Time

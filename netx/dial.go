@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/coop-go/coop/internal/simworld"
 	"github.com/coop-go/coop/iox"
 )
 
@@ -135,6 +136,9 @@ func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, dl)
 		defer cancel()
+	}
+	if n := simworld.NetworkOf(); n != nil {
+		return simDial(ctx, n, network, address)
 	}
 	var c net.Conn
 	err := runDial(ctx, network, address, func(ctx context.Context) (err error) {

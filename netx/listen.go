@@ -6,6 +6,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/coop-go/coop/internal/simworld"
 )
 
 // ListenConfig contains options for listening to an address, as
@@ -39,6 +41,13 @@ func (lc *ListenConfig) net() *net.ListenConfig {
 // Listen announces on the local network address, as
 // net.ListenConfig.Listen; the listener's Accept is a blocking call.
 func (lc *ListenConfig) Listen(ctx context.Context, network, address string) (net.Listener, error) {
+	if n := simworld.NetworkOf(); n != nil {
+		l, err := n.Listen(network, address)
+		if err != nil {
+			return nil, err
+		}
+		return WrapListener(l), nil
+	}
 	l, err := lc.net().Listen(ctx, network, address)
 	if err != nil {
 		return nil, err
@@ -49,6 +58,13 @@ func (lc *ListenConfig) Listen(ctx context.Context, network, address string) (ne
 // ListenPacket announces on the local network address, as
 // net.ListenConfig.ListenPacket.
 func (lc *ListenConfig) ListenPacket(ctx context.Context, network, address string) (net.PacketConn, error) {
+	if n := simworld.NetworkOf(); n != nil {
+		c, err := n.ListenPacket(network, address)
+		if err != nil {
+			return nil, err
+		}
+		return WrapPacketConn(c), nil
+	}
 	c, err := lc.net().ListenPacket(ctx, network, address)
 	if err != nil {
 		return nil, err

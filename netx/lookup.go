@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/coop-go/coop/internal/simworld"
 	"github.com/coop-go/coop/iox"
 )
 
@@ -101,12 +102,21 @@ func lookup(ctx context.Context, target string, f func(context.Context) error) e
 // LookupAddr performs a reverse lookup for the given address, returning a
 // list of names mapping to that address.
 func (r *Resolver) LookupAddr(ctx context.Context, addr string) (names []string, err error) {
+	if n := simworld.NetworkOf(); n != nil {
+		return nil, simNotFound(addr)
+	}
 	err = lookup(ctx, addr, func(ctx context.Context) (err error) { names, err = r.net().LookupAddr(ctx, addr); return })
 	return names, err
 }
 
 // LookupCNAME returns the canonical name for the given host.
 func (r *Resolver) LookupCNAME(ctx context.Context, host string) (cname string, err error) {
+	if n := simworld.NetworkOf(); n != nil {
+		if _, err := n.LookupHost(ctx, host); err != nil {
+			return "", err
+		}
+		return host + ".", nil
+	}
 	err = lookup(ctx, host, func(ctx context.Context) (err error) { cname, err = r.net().LookupCNAME(ctx, host); return })
 	return cname, err
 }
@@ -114,6 +124,9 @@ func (r *Resolver) LookupCNAME(ctx context.Context, host string) (cname string, 
 // LookupHost looks up the given host using the local resolver. It returns
 // a slice of that host's addresses.
 func (r *Resolver) LookupHost(ctx context.Context, host string) (addrs []string, err error) {
+	if n := simworld.NetworkOf(); n != nil {
+		return n.LookupHost(ctx, host)
+	}
 	err = lookup(ctx, host, func(ctx context.Context) (err error) { addrs, err = r.net().LookupHost(ctx, host); return })
 	return addrs, err
 }
@@ -122,6 +135,9 @@ func (r *Resolver) LookupHost(ctx context.Context, host string) (addrs []string,
 // It returns a slice of that host's IP addresses of the type specified by
 // network.
 func (r *Resolver) LookupIP(ctx context.Context, network, host string) (ips []net.IP, err error) {
+	if n := simworld.NetworkOf(); n != nil {
+		return n.LookupIP(ctx, network, host)
+	}
 	err = lookup(ctx, host, func(ctx context.Context) (err error) { ips, err = r.net().LookupIP(ctx, network, host); return })
 	return ips, err
 }
@@ -129,6 +145,13 @@ func (r *Resolver) LookupIP(ctx context.Context, network, host string) (ips []ne
 // LookupIPAddr looks up host using the local resolver. It returns a slice
 // of that host's IPv4 and IPv6 addresses.
 func (r *Resolver) LookupIPAddr(ctx context.Context, host string) (addrs []net.IPAddr, err error) {
+	if n := simworld.NetworkOf(); n != nil {
+		ips, err := n.LookupIP(ctx, "ip", host)
+		for _, ip := range ips {
+			addrs = append(addrs, net.IPAddr{IP: ip})
+		}
+		return addrs, err
+	}
 	err = lookup(ctx, host, func(ctx context.Context) (err error) { addrs, err = r.net().LookupIPAddr(ctx, host); return })
 	return addrs, err
 }
@@ -136,12 +159,18 @@ func (r *Resolver) LookupIPAddr(ctx context.Context, host string) (addrs []net.I
 // LookupMX returns the DNS MX records for the given domain name sorted by
 // preference.
 func (r *Resolver) LookupMX(ctx context.Context, name string) (mx []*net.MX, err error) {
+	if n := simworld.NetworkOf(); n != nil {
+		return nil, simNotFound(name)
+	}
 	err = lookup(ctx, name, func(ctx context.Context) (err error) { mx, err = r.net().LookupMX(ctx, name); return })
 	return mx, err
 }
 
 // LookupNS returns the DNS NS records for the given domain name.
 func (r *Resolver) LookupNS(ctx context.Context, name string) (ns []*net.NS, err error) {
+	if n := simworld.NetworkOf(); n != nil {
+		return nil, simNotFound(name)
+	}
 	err = lookup(ctx, name, func(ctx context.Context) (err error) { ns, err = r.net().LookupNS(ctx, name); return })
 	return ns, err
 }
@@ -149,12 +178,18 @@ func (r *Resolver) LookupNS(ctx context.Context, name string) (ns []*net.NS, err
 // LookupNetIP looks up host using the local resolver. It returns a slice
 // of that host's IP addresses of the type specified by network.
 func (r *Resolver) LookupNetIP(ctx context.Context, network, host string) (addrs []netip.Addr, err error) {
+	if n := simworld.NetworkOf(); n != nil {
+		return simLookupNetIP(ctx, n, network, host)
+	}
 	err = lookup(ctx, host, func(ctx context.Context) (err error) { addrs, err = r.net().LookupNetIP(ctx, network, host); return })
 	return addrs, err
 }
 
 // LookupPort looks up the port for the given network and service.
 func (r *Resolver) LookupPort(ctx context.Context, network, service string) (port int, err error) {
+	if n := simworld.NetworkOf(); n != nil {
+		return n.LookupPort(ctx, network, service)
+	}
 	err = lookup(ctx, service, func(ctx context.Context) (err error) { port, err = r.net().LookupPort(ctx, network, service); return })
 	return port, err
 }
@@ -162,6 +197,9 @@ func (r *Resolver) LookupPort(ctx context.Context, network, service string) (por
 // LookupSRV tries to resolve an SRV query of the given service, protocol,
 // and domain name; see net.Resolver.LookupSRV.
 func (r *Resolver) LookupSRV(ctx context.Context, service, proto, name string) (cname string, addrs []*net.SRV, err error) {
+	if n := simworld.NetworkOf(); n != nil {
+		return "", nil, simNotFound(name)
+	}
 	err = lookup(ctx, name, func(ctx context.Context) (err error) {
 		cname, addrs, err = r.net().LookupSRV(ctx, service, proto, name)
 		return
@@ -171,6 +209,9 @@ func (r *Resolver) LookupSRV(ctx context.Context, service, proto, name string) (
 
 // LookupTXT returns the DNS TXT records for the given domain name.
 func (r *Resolver) LookupTXT(ctx context.Context, name string) (txt []string, err error) {
+	if n := simworld.NetworkOf(); n != nil {
+		return nil, simNotFound(name)
+	}
 	err = lookup(ctx, name, func(ctx context.Context) (err error) { txt, err = r.net().LookupTXT(ctx, name); return })
 	return txt, err
 }
