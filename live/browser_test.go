@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -278,6 +279,22 @@ func TestBrowser(t *testing.T) {
 	if got := detail("kill-result"); got != "killed" {
 		t.Errorf("kill result %q, want killed", got)
 	}
+
+	// A task that waits outside coop is shown under "Outside coop", with
+	// the line of its own code that waits.
+	never := make(chan int)
+	defer close(never)
+	at := make(chan string, 1)
+	raw := sc.S.Go(func(ctx context.Context) error {
+		_, file, line, _ := runtime.Caller(0)
+		at <- fmt.Sprintf("%s:%d", file, line+2)
+		<-never
+		return nil
+	}).SetName("raw recv")
+	line := <-at
+	do("open the list", chromedp.Navigate(base))
+	until("the task outside coop is shown", fmt.Sprintf(`(() => { const d = document.querySelector('#parked details[data-task="%d"] summary'); return !!d && d.textContent.includes(%q); })()`, raw.ID(), "'raw recv' in chan receive at "+line))
+	shot(t, bctx, "live-parked.png")
 }
 
 // shot saves a screenshot of the page as name in the test's temporary
