@@ -3,7 +3,6 @@ package iox
 import (
 	"context"
 	"runtime"
-	"runtime/trace"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -79,9 +78,9 @@ type opCall struct {
 	pooled     bool   // a detached op, from opPool
 	mapDL      bool   // a deadline error may mean the scope expired
 	marked     bool   // Context made a context marked with the call
+	traced     bool   // a trace region is open for the call (gotools.go)
 	detail     any    // Event.Detail
 	intr       Interrupter
-	region     *trace.Region // while a trace is being taken (gotools.go)
 }
 
 func (op *Op) reset() {

@@ -8,6 +8,7 @@ import (
 	"runtime/pprof"
 	"runtime/trace"
 	"strconv"
+	"sync"
 	"sync/atomic"
 )
 
@@ -37,7 +38,8 @@ import (
 //     renamed after its trace task began logs its new name (category
 //     coop.name) in it. The task's context carries its trace task, so
 //     the user's own regions in it belong to it. None of this runs while
-//     no trace is being taken: the door then pays one atomic load for it.
+//     no trace is being taken: the door then pays one atomic load for it (and
+//     in a named task, a comparison of its name with its labels').
 
 // labelKey is the pprof label that names a task.
 const labelKey = "coop.task"
@@ -51,28 +53,25 @@ type goTools struct {
 	labels context.Context // carries the pprof labels {coop.task: name}
 	trace  context.Context // carries the trace task; nil while not traced
 	task   *trace.Task
-}
-
-// taskTools is a task's part in Go's tools.
-type taskTools struct {
-	cur       atomic.Pointer[goTools]
-	labelled  *string // owner: the name its goroutine's labels are for
-	ownLabels bool    // owner: its parent context has pprof labels
+	named  bool   // the labels are for name, set with SetName; else for the task's function
+	name   string // if named
+	own    bool   // the labels add to those of the task's parent context
 }
 
 // startTools labels the calling goroutine, the task's own, as the task
 // starts, and makes the task's trace task if a trace is being taken.
 func (t *Task) startTools() {
+	own := false
 	pprof.ForLabels(t.ctxv.Context, func(string, string) bool {
-		t.tools.ownLabels = true // its parent context has labels: its own are theirs and its name
+		own = true // its parent context has labels: its own are theirs and its name
 		return false
 	})
-	t.tools.labelled = t.name.Load()
-	gt := t.labelsFor(t.tools.labelled)
-	if t.tools.labelled != nil && trace.IsEnabled() {
+	n := t.name.Load()
+	gt := t.labelsFor(n, own)
+	if n != nil && trace.IsEnabled() {
 		gt = t.traced(gt) // named already; else at its first call (startRegion)
 	}
-	t.tools.cur.Store(gt)
+	t.tools.Store(gt)
 	pprof.SetGoroutineLabels(gt.labels)
 }
 
@@ -80,13 +79,13 @@ func (t *Task) startTools() {
 // is being taken, one that begins now: a task that made no blocking call
 // in the trace is in it too.
 func (t *Task) endTools() {
-	gt := t.tools.cur.Load()
+	gt := t.tools.Load()
 	if gt == nil {
 		return
 	}
 	if gt.task == nil && trace.IsEnabled() {
 		gt = t.traced(gt)
-		t.tools.cur.Store(gt)
+		t.tools.Store(gt)
 	}
 	if gt.task != nil {
 		gt.task.End()
@@ -98,42 +97,64 @@ func (t *Task) endTools() {
 // is labelled again, and while a trace is being taken the call starts a
 // region, which End ends.
 func toolsBegin(g *gstate, op *Op) {
-	if t := g.task; t != nil && t.name.Load() != t.tools.labelled {
-		t.relabel()
+	if t := g.task; t != nil {
+		if n := t.name.Load(); n != nil {
+			if gt := t.tools.Load(); gt == nil || !gt.named || gt.name != *n {
+				t.relabel(n, gt)
+			}
+		}
 	}
 	if trace.IsEnabled() {
-		op.region = startRegion(g, op)
+		regions.Store(op, startRegion(g, op))
+		op.traced = true
 	}
 }
+
+// regions holds the open regions of calls, while a trace is taken: a
+// call's Op has no room of its own for one, which would make every task
+// bigger for what a trace alone uses.
+var regions sync.Map // *Op -> *trace.Region
 
 // toolsEnd ends the call's region, if it has one.
 func (op *Op) toolsEnd() {
-	if op.region != nil {
-		op.region.End()
+	if op.traced {
+		if r, ok := regions.LoadAndDelete(op); ok {
+			r.(*trace.Region).End()
+		}
 	}
 }
 
-// relabel labels the calling goroutine, the task's, with the task's name
-// as it is now.
-func (t *Task) relabel() {
-	n := t.name.Load()
-	t.tools.labelled = n
-	gt := t.labelsFor(n)
-	if old := t.tools.cur.Load(); old != nil && old.trace != nil {
-		gt = &goTools{labels: gt.labels, trace: old.trace, task: old.task}
+// relabel labels the calling goroutine, the task's, with n, the task's
+// name as it is now; old is what it showed Go's tools until now.
+func (t *Task) relabel(n *string, old *goTools) {
+	gt := t.labelsFor(n, old != nil && old.own)
+	if old != nil && old.trace != nil {
+		gt = gt.withTrace(old.trace, old.task)
 		trace.Log(old.trace, "coop.name", *n) // a trace task keeps the name it began with
 	}
-	t.tools.cur.Store(gt)
+	t.tools.Store(gt)
 	pprof.SetGoroutineLabels(gt.labels)
+}
+
+// withTrace returns a copy of gt with the trace task task, carried by
+// ctx.
+func (gt *goTools) withTrace(ctx context.Context, task *trace.Task) *goTools {
+	c := *gt
+	c.trace, c.task = ctx, task
+	return &c
 }
 
 // labelsFor returns the untraced tools of the task under the given name
 // (nil: its function's): shared by every task of that name, unless the
-// task's parent context has labels of its own, which it adds to.
-func (t *Task) labelsFor(name *string) *goTools {
+// task's parent context has labels of its own (own), which it adds to.
+func (t *Task) labelsFor(name *string, own bool) *goTools {
 	switch {
-	case t.tools.ownLabels:
-		return &goTools{labels: pprof.WithLabels(t.ctxv.Context, pprof.Labels(labelKey, t.nameFrom(name)))}
+	case own:
+		gt := &goTools{labels: pprof.WithLabels(t.ctxv.Context, pprof.Labels(labelKey, t.nameFrom(name))), own: true}
+		if name != nil {
+			gt.named, gt.name = true, *name
+		}
+		return gt
 	case name != nil:
 		return namedTools(*name)
 	}
@@ -157,13 +178,13 @@ func (t *Task) nameFrom(name *string) string {
 func (t *Task) traced(gt *goTools) *goTools {
 	var base context.Context = t.ctxv.Context
 	if p := t.parent; p != nil {
-		if pt := p.tools.cur.Load(); pt != nil && pt.trace != nil {
+		if pt := p.tools.Load(); pt != nil && pt.trace != nil {
 			base = pt.trace
 		}
 	}
 	tctx, task := trace.NewTask(base, t.displayName())
 	trace.Log(tctx, "coop.id", strconv.FormatUint(t.id, 10))
-	return &goTools{labels: gt.labels, trace: tctx, task: task}
+	return gt.withTrace(tctx, task)
 }
 
 // startRegion starts the region of op, a call of g, in g's task's trace
@@ -172,10 +193,10 @@ func (t *Task) traced(gt *goTools) *goTools {
 func startRegion(g *gstate, op *Op) *trace.Region {
 	var ctx context.Context = context.Background()
 	if t := g.task; t != nil {
-		if gt := t.tools.cur.Load(); gt != nil {
+		if gt := t.tools.Load(); gt != nil {
 			if gt.trace == nil {
 				gt = t.traced(gt)
-				t.tools.cur.Store(gt)
+				t.tools.Store(gt)
 			}
 			ctx = gt.trace
 		}
@@ -194,7 +215,7 @@ func (t *Task) toolValue(key any) any {
 	if key == nil || (key != pprofKey && key != traceKey) {
 		return nil
 	}
-	gt := t.tools.cur.Load()
+	gt := t.tools.Load()
 	switch {
 	case gt == nil:
 		return nil
@@ -271,7 +292,7 @@ func namedTools(name string) *goTools {
 	if e := slot.Load(); e != nil && e.name == name {
 		return &e.tools
 	}
-	e := &namedEntry{name: name, tools: goTools{labels: pprof.WithLabels(context.Background(), pprof.Labels(labelKey, name))}}
+	e := &namedEntry{name: name, tools: goTools{labels: pprof.WithLabels(context.Background(), pprof.Labels(labelKey, name)), named: true, name: name}}
 	slot.Store(e)
 	return &e.tools
 }

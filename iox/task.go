@@ -48,7 +48,7 @@ type Task struct {
 	slot int32 // in the scheduler's registry
 	ctxv taskCtx
 
-	tools taskTools // what it shows Go's tools (gotools.go)
+	tools atomic.Pointer[goTools] // what it shows Go's tools (gotools.go)
 }
 
 const (
