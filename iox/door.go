@@ -396,11 +396,19 @@ func (op *Op) End(n int, err error) error {
 	if op == nil {
 		return err
 	}
+	g := op.g
+	if op.released && !op.nested {
+		// The turn Begin released (the goroutine's, not the call's
+		// task's) is taken back before anything is checked: in a world,
+		// a kill that raced the call's return is decided in the world's
+		// order, not the machine's.
+		g.s.turn.acquire(g)
+		op.released = false
+	}
 	interrupted := op.Interrupted()
 	if err != nil {
 		err = op.mapErr(err, interrupted)
 	}
-	g := op.g
 	if op.nested {
 		if g != nil {
 			g.pop(op)
@@ -409,9 +417,6 @@ func (op *Op) End(n int, err error) error {
 			opPool.Put(op)
 		}
 		return err
-	}
-	if op.released {
-		g.s.turn.acquire(g) // the turn Begin released: the goroutine's, not the call's task's
 	}
 	op.toolsEnd()
 	end := op.s.clock.stamp()

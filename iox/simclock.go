@@ -45,3 +45,7 @@ func (st *simTurn) sleep(d time.Duration) bool {
 		return false
 	}
 }
+
+// charge lets d pass on the virtual clock, in the grant loop, while every
+// other goroutine of the world is blocked: exactly d passes.
+func (st *simTurn) charge(d time.Duration) { time.Sleep(d) }

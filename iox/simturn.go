@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"container/heap"
 	"math/rand/v2"
+	"runtime/metrics"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -46,6 +47,10 @@ type simTurn struct {
 	ready    []*gstate // goroutines asking for the turn
 	current  *gstate   // the goroutine the turn was last granted to
 	grants   uint64
+	busy     int     // grants since the loop last idled
+	created  uint64  // goroutines made in the process, at the last grant
+	keep     *gstate // goes on with the turn once the world is quiet
+	sample   []metrics.Sample
 	timers   simTimers
 	timerSeq uint64
 	closing  bool // Close is under way: stop when nothing is left to do
@@ -63,6 +68,14 @@ type simTurn struct {
 // calls the world deadlocked. Timers of code that does not use coop's clock
 // (net/http's own) can still wake goroutines until then.
 const deadlockHorizon = 1000 * time.Hour
+
+// A world that grants the turn busyTurns times without idling has its
+// clock moved by busyCharge (ten microseconds a turn): virtual time stands
+// still while the world works, except in a world that never stops working.
+const (
+	busyTurns  = 100
+	busyCharge = time.Millisecond
+)
 
 func newSimTurn(s *Scheduler, seed uint64, quiesce func()) *simTurn {
 	return &simTurn{
@@ -87,9 +100,23 @@ func (st *simTurn) signal() {
 // it and nobody got it since.
 func (st *simTurn) acquire(g *gstate) {
 	st.mu.Lock()
-	if st.current == g || st.stopped {
+	if st.stopped {
 		st.mu.Unlock()
 		return
+	}
+	if st.current == g {
+		c := st.goroutinesCreatedLocked()
+		if c == st.created {
+			st.mu.Unlock()
+			return
+		}
+		// g went on with the turn, and goroutines were made since: let
+		// them run to their first call (their adoption) before g goes
+		// on, so that siblings are named in the order g made them, not
+		// in the order the machine ran them. g keeps the turn: the seed
+		// draws nothing for it.
+		st.created = c
+		st.keep = g
 	}
 	st.ready = append(st.ready, g)
 	st.signal()
@@ -145,11 +172,42 @@ func (st *simTurn) loop() {
 	for {
 		st.quiesce()
 		st.mu.Lock()
+		if st.keep != nil {
+			g := st.keep
+			st.keep = nil
+			i := slices.Index(st.ready, g)
+			st.ready = slices.DeleteFunc(st.ready, func(x *gstate) bool { return x == g })
+			if i >= 0 {
+				st.current = g
+				st.created = st.goroutinesCreatedLocked()
+				g.turnCh <- struct{}{}
+			}
+			st.mu.Unlock()
+			continue
+		}
 		if len(st.ready) > 0 {
+			if t := st.timers.first(); t != nil {
+				if now := simNow(); !t.when.After(now) {
+					st.fireLocked(t, now) // due while the world was busy
+					st.mu.Unlock()
+					continue
+				}
+			}
+			if st.busy >= busyTurns {
+				// Nobody idled for busyTurns grants: the world's work
+				// itself takes time, so that a busy loop waiting for a
+				// timer (a raw time.Sleep elsewhere) sees it fire.
+				st.busy = 0
+				st.mu.Unlock()
+				st.charge(busyCharge)
+				continue
+			}
+			st.busy++
 			st.grantLocked()
 			st.mu.Unlock()
 			continue
 		}
+		st.busy = 0
 		if st.closing {
 			// The world is ending: the goroutines still waiting for one of
 			// its timers (a handler asleep that is no task) are woken now,
@@ -201,6 +259,7 @@ func (st *simTurn) grantLocked() {
 	st.ready = slices.Delete(st.ready, i, i+1)
 	st.current = g
 	st.grants++
+	st.created = st.goroutinesCreatedLocked()
 	g.turnCh <- struct{}{}
 }
 
@@ -383,3 +442,13 @@ func (r simRef) fire() bool {
 // simActive counts the Simulated schedulers alive: while it is zero, the
 // door never looks for a world's goroutines.
 var simActive atomic.Int32
+
+// goroutinesCreatedLocked returns how many goroutines the process has made
+// so far; st.mu is held.
+func (st *simTurn) goroutinesCreatedLocked() uint64 {
+	if st.sample == nil {
+		st.sample = []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
+	}
+	metrics.Read(st.sample)
+	return st.sample[0].Value.Uint64()
+}

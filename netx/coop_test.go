@@ -89,7 +89,7 @@ func TestManyConnectionsLeaveNothing(t *testing.T) {
 	if err := spawner.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	idle() // every server-side handler has closed its conn
+	idle() // the listener is closed, every server-side handler has closed its conn
 	if after := openSockets(t); after > fdsBefore {
 		t.Fatalf("%d sockets open after closing %d conns, %d before", after, conns, fdsBefore)
 	}

@@ -78,8 +78,9 @@ func echoServer(t testing.TB) string {
 	return addr
 }
 
-// echoServerIdle is echoServer, also returning a function that waits until
-// every connection accepted so far has been closed by the server.
+// echoServerIdle is echoServer, also returning a function that stops it
+// and waits until every connection it accepted has been closed by the
+// server.
 func echoServerIdle(t testing.TB) (string, func()) {
 	t.Helper()
 	l, err := Listen("tcp", "127.0.0.1:0")
@@ -103,8 +104,12 @@ func echoServerIdle(t testing.TB) (string, func()) {
 			}()
 		}
 	}()
-	t.Cleanup(func() { l.Close(); <-done; handlers.Wait() })
-	return l.Addr().String(), handlers.Wait
+	// Closing the listener and waiting for the accept loop to end first
+	// orders its last handlers.Add before Wait for the race detector,
+	// which sees no order through the sockets.
+	stop := func() { l.Close(); <-done; handlers.Wait() }
+	t.Cleanup(stop)
+	return l.Addr().String(), stop
 }
 
 // blockedIn waits until task tk of s is in a blocking call of the given

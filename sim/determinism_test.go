@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,16 +25,21 @@ import (
 // GETs with Client.Timeout, GETs through the retry client against a
 // flaky handler, line-protocol calls, sleeps and timers. It returns the
 // world's log as text.
-func bigWorld(t testing.TB, w *World) string {
+func bigWorld(t testing.TB, w *World) string { return scaledWorld(t, w, 1) }
+
+// scaledWorld is bigWorld with every sleep, timeout and backoff of its
+// scaled by scale.
+func scaledWorld(t testing.TB, w *World, scale time.Duration) string {
+	ms, sec := scale*time.Millisecond, scale*time.Second
 	var flaky sync.Map // client -> attempts
 	w.Host("api", func(ctx context.Context) error {
 		mux := http.NewServeMux()
 		mux.HandleFunc("/hello", func(rw http.ResponseWriter, r *http.Request) {
-			iox.Sleep(time.Duration(len(r.URL.RawQuery)) * time.Millisecond)
+			iox.Sleep(time.Duration(len(r.URL.RawQuery)) * ms)
 			fmt.Fprintf(rw, "hello %s", r.URL.Query().Get("who"))
 		})
 		mux.HandleFunc("/slow", func(rw http.ResponseWriter, r *http.Request) {
-			iox.Sleep(2 * time.Second) // longer than the clients' Client.Timeout
+			iox.Sleep(2 * sec) // longer than the clients' Client.Timeout
 			fmt.Fprint(rw, "late")
 		})
 		mux.HandleFunc("/flaky", func(rw http.ResponseWriter, r *http.Request) {
@@ -84,9 +90,9 @@ func bigWorld(t testing.TB, w *World) string {
 		}
 	})
 	client := httpx.NewClient()
-	client.Timeout = time.Second
+	client.Timeout = sec
 	rc := retry.NewClient()
-	rc.RetryWaitMin, rc.RetryWaitMax = 10*time.Millisecond, 100*time.Millisecond
+	rc.RetryWaitMin, rc.RetryWaitMax = 10*ms, 100*ms
 	var out []string
 	var mu sync.Mutex
 	note := func(s string) { mu.Lock(); out = append(out, s); mu.Unlock() }
@@ -94,7 +100,7 @@ func bigWorld(t testing.TB, w *World) string {
 	for i := range 20 {
 		tasks = append(tasks, iox.Spawn(func(ctx context.Context) error {
 			who := strconv.Itoa(i)
-			iox.Sleep(time.Duration(i%5) * time.Millisecond)
+			iox.Sleep(time.Duration(i%5) * ms)
 			switch i % 4 {
 			case 0:
 				body, err := get(client, "http://api/hello?who="+who)
@@ -119,7 +125,7 @@ func bigWorld(t testing.TB, w *World) string {
 				defer c.Close()
 				r := bufio.NewReader(c)
 				for range 3 {
-					<-iox.After(time.Millisecond) // a raw timer receive
+					<-iox.After(ms) // a raw timer receive
 					fmt.Fprintf(c, "INCR k\n")
 					line, err := r.ReadString('\n')
 					if err != nil {
@@ -176,6 +182,10 @@ func TestDeterminism(t *testing.T) {
 			continue
 		}
 		if log != first {
+			if d := os.Getenv("COOP_DUMP"); d != "" {
+				os.WriteFile(d+".a", []byte(first), 0o644)
+				os.WriteFile(d+".b", []byte(log), 0o644)
+			}
 			a, b := strings.Split(first, "\n"), strings.Split(log, "\n")
 			for j := range min(len(a), len(b)) {
 				if a[j] != b[j] {

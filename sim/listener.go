@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"sync"
+	"time"
 )
 
 // backlog is how many conns a listener queues before it accepts them:
@@ -22,6 +24,7 @@ type listener struct {
 	queue   []*end
 	closed  bool
 	changed chan struct{}
+	dl      deadline // Accept's, as a *net.TCPListener's SetDeadline sets
 }
 
 func newListener(h *host, addr *net.TCPAddr) *listener {
@@ -78,8 +81,27 @@ func (l *listener) Accept() (net.Conn, error) {
 		}
 		changed := l.changed
 		l.mu.Unlock()
-		<-changed
+		if l.dl.passed() {
+			return nil, &net.OpError{Op: "accept", Net: "tcp", Addr: l.addr, Err: os.ErrDeadlineExceeded}
+		}
+		select {
+		case <-changed:
+		case <-l.dl.wait():
+		}
 	}
+}
+
+// SetDeadline sets the deadline of Accept, as *net.TCPListener's: a zero
+// t means none. netx's kill and scopes cut an Accept short through it.
+func (l *listener) SetDeadline(t time.Time) error {
+	l.mu.Lock()
+	closed := l.closed
+	l.mu.Unlock()
+	if closed {
+		return &net.OpError{Op: "set", Net: "tcp", Addr: l.addr, Err: net.ErrClosed}
+	}
+	l.dl.set(t)
+	return nil
 }
 
 // Close stops listening; the conns not accepted yet are reset.
@@ -99,6 +121,7 @@ func (l *listener) close(crashing bool) bool {
 		return false
 	}
 	l.closed = true
+	l.dl.stop()
 	pending := l.queue
 	l.queue = nil
 	l.notify()

@@ -31,7 +31,7 @@ type World struct {
 	net          *Network
 
 	mu      sync.Mutex
-	events  []iox.Event
+	events  eventLog
 	hosts   map[string][]*iox.Task // the tasks each host's Host started
 	failure string                 // why the run failed, once it did
 	snap    string                 // the Snapshot when it failed
@@ -77,10 +77,10 @@ func (w *World) Crash(host string) {
 	tasks := w.hosts[host]
 	delete(w.hosts, host)
 	w.mu.Unlock()
-	w.net.Crash(host)
 	for _, t := range tasks {
-		t.Kill(errCrash)
+		t.Kill(errCrash) // first: the host's calls end with the kill, not with its sockets' reset
 	}
+	w.net.Crash(host)
 }
 
 var errCrash = fmt.Errorf("sim: host crashed")
@@ -97,7 +97,7 @@ func (w *World) Heal(a, b string) { w.net.Heal(a, b) }
 func (w *World) Log() []iox.Event {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return slices.Clone(w.events)
+	return w.events.all()
 }
 
 // Observe keeps each event of the world, and ends the run at the first
@@ -105,7 +105,7 @@ func (w *World) Log() []iox.Event {
 func (w *World) observe(e iox.Event) {
 	progress.Add(1)
 	w.mu.Lock()
-	w.events = append(w.events, e)
+	w.events.add(e)
 	w.mu.Unlock()
 	switch {
 	case e.Kind == iox.OpPanic:
@@ -123,7 +123,7 @@ func (w *World) fail(why string) {
 		return
 	}
 	w.failure = why
-	evs := w.events[max(0, len(w.events)-tailEvents):]
+	evs := w.events.last(tailEvents)
 	w.tail = FormatEvents(evs)
 	w.mu.Unlock()
 	snap := w.s.Snapshot().String()
@@ -331,3 +331,32 @@ func startWatchdog(t *testing.T, seed uint64) (stop func()) {
 	}()
 	return func() { close(done) }
 }
+
+// An eventLog keeps a world's events in chunks, so that a busy world's
+// millions of events are never copied to grow it.
+type eventLog struct {
+	chunks [][]iox.Event
+	n      int
+}
+
+const eventChunk = 4096
+
+func (l *eventLog) add(e iox.Event) {
+	if l.n%eventChunk == 0 {
+		l.chunks = append(l.chunks, make([]iox.Event, 0, eventChunk))
+	}
+	c := &l.chunks[len(l.chunks)-1]
+	*c = append(*c, e)
+	l.n++
+}
+
+// last returns the last n events (all of them if there are fewer).
+func (l *eventLog) last(n int) []iox.Event {
+	out := make([]iox.Event, 0, min(n, l.n))
+	for i := max(0, l.n-n); i < l.n; i++ {
+		out = append(out, l.chunks[i/eventChunk][i%eventChunk])
+	}
+	return out
+}
+
+func (l *eventLog) all() []iox.Event { return l.last(l.n) }
