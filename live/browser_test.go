@@ -25,7 +25,10 @@ import (
 // The environment variables of the browser test.
 const (
 	// screenshotEnv names a file to save the page's screenshot to, as
-	// well as the test's temporary directory (the README's screenshot).
+	// well as the test's temporary directory; the later screenshots go
+	// next to it. The README's, docs/live.png, is live-parked.png of
+	//	COOP_LIVE_SCREENSHOT=/tmp/shot/live.png go test -trimpath -run TestBrowser ./live
+	// (-trimpath: no path of the machine that took it).
 	screenshotEnv = "COOP_LIVE_SCREENSHOT"
 	// requireBrowserEnv makes a missing Chromium fail the test instead of
 	// skipping it (CI sets it, since it installs Chromium).
