@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -108,16 +107,20 @@ func (s *Scheduler) Parked(quiet time.Duration) []Parked {
 	for len(dump) > 0 {
 		var rec []byte
 		rec, dump, _ = bytes.Cut(dump, []byte("\n\n"))
-		id, wait, stack, ok := parseGoroutine(rec)
+		id, status, stack, ok := parseGoroutine(rec)
 		if !ok {
 			continue
 		}
 		cd, isCand := byGoroutine[id]
-		if !isCand || !waits(wait) {
+		if !isCand {
+			continue
+		}
+		wait := string(bytes.TrimSuffix(status, []byte(" (scan)")))
+		if !waits(wait) {
 			continue
 		}
 		fn, at := ownFrame(stack)
-		if strings.HasPrefix(fn, ioxPrefix) {
+		if strings.HasPrefix(fn, ioxPrefix) && !strings.Contains(at, "_test.go:") {
 			continue // coop's own machinery, waiting for the turn
 		}
 		if _, seq := cd.t.g.readSeq(); seq != cd.seq || cd.t.ended.Load() {
@@ -161,33 +164,33 @@ func (g *gstate) readSeq() (view, uint64) {
 //	...
 //
 // and returns its id, its status or wait reason ("chan receive"), and its
-// frames.
-func parseGoroutine(rec []byte) (id int64, wait string, frames []byte, ok bool) {
+// frames. It allocates nothing: a dump has a goroutine for each task.
+func parseGoroutine(rec []byte) (id int64, status, frames []byte, ok bool) {
 	header, frames, _ := bytes.Cut(rec, []byte("\n"))
 	rest, found := bytes.CutPrefix(header, []byte("goroutine "))
 	if !found {
-		return 0, "", nil, false
+		return 0, nil, nil, false
 	}
 	n := 0
-	for n < len(rest) && '0' <= rest[n] && rest[n] <= '9' {
+	for n < len(rest) && '0' <= rest[n] && rest[n] <= '9' && n < 18 {
+		id = id*10 + int64(rest[n]-'0')
 		n++
 	}
-	id, err := strconv.ParseInt(string(rest[:n]), 10, 64)
-	if err != nil {
-		return 0, "", nil, false
+	if n == 0 {
+		return 0, nil, nil, false
 	}
 	// " [status, N minutes, locked to thread, labels:{...}]:"; with
 	// GOTRACEBACK=system, " gp=... m=... mp=..." comes before the bracket.
 	open := bytes.IndexByte(rest[n:], '[')
 	end := bytes.LastIndex(rest, []byte("]:"))
 	if open < 0 || end < n+open {
-		return 0, "", nil, false
+		return 0, nil, nil, false
 	}
-	status := rest[n+open+1 : end]
+	status = rest[n+open+1 : end]
 	if i := bytes.Index(status, []byte(", ")); i >= 0 {
 		status = status[:i]
 	}
-	return id, strings.TrimSuffix(string(status), " (scan)"), frames, true
+	return id, status, frames, true
 }
 
 // waits reports whether a goroutine with this status or wait reason waits
@@ -255,7 +258,8 @@ func inStd(fn string) bool {
 
 // ioxPrefix begins the names of this package's functions
 // ("github.com/coop-go/coop/iox."): a task whose innermost own frame is
-// one of them waits in coop's machinery (for the turn), not outside coop.
+// one of them (but for its tests') waits in coop's machinery (for the
+// turn), not outside coop.
 var ioxPrefix = func() string {
 	name := runtime.FuncForPC(reflect.ValueOf(allStacks).Pointer()).Name()
 	return name[:strings.LastIndexByte(name, '.')+1]
