@@ -56,7 +56,7 @@ func (p Parked) String() string {
 //
 // Parked takes a dump of every goroutine's stack (runtime.Stack) to learn
 // what each waits in, but only if some task has been quiet for quiet: the
-// runtime stops the world while it writes the dump, about 8 ms per 1,000
+// runtime stops the world while it writes the dump, 10 to 25 ms per 1,000
 // goroutines (BENCHMARKS.md), so a tool that asks every few seconds asks
 // with a quiet of a second or more, which tasks that make coop calls
 // never reach. Each task's line is exact for that task; the lines are not

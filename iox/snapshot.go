@@ -73,7 +73,7 @@ func (s TaskStatus) String() string {
 // Running: Scheduler.Parked finds it, at the price of a goroutine dump.
 //
 // Snapshot's cost grows with the number of tasks, and little else: at
-// 10,000 tasks it allocates the slice it returns and about a quarter as
+// 10,000 tasks it allocates the slice it returns and about a third as
 // much again (BENCHMARKS.md).
 func (s *Scheduler) Snapshot() Snapshot {
 	c := s.clock

@@ -25,7 +25,7 @@ func goroutineStack(id int64) []byte {
 
 // allStacks returns the stacks of all goroutines, as runtime.Stack
 // prints them. The runtime stops the world while it writes them (about
-// 8 ms per 1,000 goroutines on the machine of BENCHMARKS.md), and a dump
+// 10 to 25 ms per 1,000 goroutines on the machine of BENCHMARKS.md), and a dump
 // that does not fit its buffer is lost, so the buffer is sized for 2 KiB
 // a goroutine, twice what a dump usually takes, to dump once.
 func allStacks() []byte {
