@@ -233,7 +233,8 @@ func (t *Task) toolValue(key any) any {
 // context that notes the key it is asked for. If a release of Go ever
 // reads its context differently, the key stays nil: the goroutine's
 // labels and the regions work as before, and only the task's context
-// stops answering with them (TestToolsContext fails to say so).
+// stops answering with them (TestTaskLabels says so: pprof.Do in a task
+// then loses coop.task).
 var (
 	pprofKey = keyOf(func(ctx context.Context) { pprof.Label(ctx, labelKey) })
 	traceKey = keyOf(func(ctx context.Context) { trace.Log(ctx, "", "") })
