@@ -78,12 +78,12 @@
 //   - cgo: a call into C holds its thread until C returns; nothing can cut
 //     it short. Wrap it in iox.Block so that it is reported and releases
 //     the turn, and give the C side a timeout of its own if it has one.
-//   - Packages you did not swap: a dependency that imports net, time or
-//     net/http is not covered by swapping your own imports. The
-//     build-time patch, coop build, run and test (cmd/coop, being built),
-//     swaps the imports of every package of the build but the standard
-//     library's, without changing a file; until then, hand such a library
-//     a netx dial function or an httpx client where it takes one.
+//   - Packages you did not swap: a dependency that imports net, time,
+//     net/http or crypto/tls is not covered by swapping your own imports.
+//     The build-time patch, coop build, run and test (cmd/coop), swaps
+//     the imports of every package of the build but the standard
+//     library's and coop's, without changing a file; without it, hand such
+//     a library a netx dial function or an httpx client where it takes one.
 //
 // In Cooperative mode each case above that keeps the turn is also a
 // place where other tasks stop running; the watchdog's report names the

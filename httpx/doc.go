@@ -28,6 +28,55 @@
 //	client := httpx.NewClient()
 //	client := &http.Client{Transport: &httpx.Transport{MaxIdleConnsPerHost: 16}}
 //
+// # Server side
+//
+// In swapped code http.ListenAndServe, http.Serve, their TLS forms and
+// (*http.Server)'s methods are Server's: they listen through netx, run
+// the accept loop in the server's task, and each request's handler in a
+// task named "METHOD /path", a child of it: visible in Snapshot, killable
+// (503 if it wrote nothing, else its connection ends), bounded by the
+// server's timeouts on the scheduler's clock, limited by Server.Pool.
+// Shutdown kills the handlers still running when its context ends. An
+// http.Server of code that keeps its import gets the per-request tasks
+// with one call, PatchServer(srv), before it serves.
+//
+// # Which requests reach the scheduler
+//
+// A row per way of making a request, and what a kill of the task that
+// makes it does ("reaches": the round trip is a blocking call, a kill
+// ends it at once; "escapes": the task waits inside net/http, a kill
+// does not end the request). Client.Get, Head and Post, which build their
+// request with a background context, behave as the row of their client.
+// Each row has a test (table_test.go).
+//
+//	way of making a request                       swapped  PatchDefault  both
+//	http.Get, Head, Post, PostForm, DefaultClient  reaches  reaches       reaches
+//	&http.Client{Transport: &http.Transport{}}     reaches  escapes       reaches
+//	http.DefaultTransport.(*http.Transport).
+//	    Clone(), before or after PatchDefault      reaches  escapes (1)   reaches
+//	&http.Client{Timeout: t}, nil Transport        escapes  escapes (1)   escapes (1)
+//	a request with a task's context, any client    reaches  killable (2) reaches
+//
+// "swapped" is code that imports httpx as http (the names are httpx's),
+// "PatchDefault" code that keeps net/http with PatchDefault called.
+//
+//  1. The client uses an *http.Transport: net/http's type, whose
+//     RoundTrip waits for the response in a select of its own, on the
+//     calling goroutine, with no hook that coop could reach, and whose
+//     requests carry the background context. After PatchDefault its
+//     dials, reads and writes go through netx (calls of no task), and a
+//     body read on the task's goroutine is a blocking call; the wait for
+//     the response headers is not. http.Client cannot become httpx's own
+//     type, as Transport did, because *http.Client is handed to and
+//     taken from third-party APIs everywhere. The build-time patch (coop
+//     build) rewrites such code; the workarounds are a Transport from
+//     httpx (Transport: httpx.DefaultTransport, or &httpx.Transport{}),
+//     httpx.NewClient, or a request made with the task's context
+//     (http.NewRequestWithContext(iox.Current().Context(), ...)).
+//  2. net/http cancels a request whose context ends: a kill of the task
+//     cancels its context, so the request ends at once, though the task
+//     is in no blocking call meanwhile (Snapshot shows it running).
+//
 // # PatchDefault
 //
 // For code nobody edits, PatchDefault, called once at startup, makes
@@ -107,8 +156,8 @@
 //   - Forwarded variables are copies taken at program start, pointing at
 //     the same values: DefaultServeMux is net/http's mux, and the Err*
 //     values are net/http's errors, so errors.Is works.
-//   - The server side (Server, ListenAndServe, ServeMux...) is net/http's,
-//     forwarded: its listeners and connections are not netx's.
+//   - Server is httpx's own type (see Server for why); ServeMux, Handler,
+//     ResponseWriter and the rest of the server side are net/http's.
 //   - Client.Timeout, TLSHandshakeTimeout, ResponseHeaderTimeout,
 //     ExpectContinueTimeout and IdleConnTimeout run on net/http's timers,
 //     on the machine's clock. That is the scheduler's clock in Free and

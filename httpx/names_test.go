@@ -12,7 +12,7 @@ import (
 // httpx declares every exported name of net/http, of the same kind, and
 // no other but its own additions.
 func TestNamesMatchNetHTTP(t *testing.T) {
-	apitest.Names(t, "net/http", ".", "NewClient", "PatchDefault", "RoundTripInfo")
+	apitest.Names(t, "net/http", ".", "NewClient", "PatchDefault", "PatchServer", "RoundTripInfo")
 }
 
 // httpx.Transport has every field and method of http.Transport (Clone

@@ -7,7 +7,6 @@ import (
 	"context"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -841,12 +840,6 @@ type SameSite = http.SameSite
 // most closely matches the URL.
 type ServeMux = http.ServeMux
 
-// Server is http.Server.
-//
-// A Server defines parameters for running an HTTP server.
-// The zero value for Server is a valid configuration.
-type Server = http.Server
-
 // AllowQuerySemicolons calls http.AllowQuerySemicolons.
 //
 // AllowQuerySemicolons returns a handler that serves requests by converting any
@@ -930,26 +923,6 @@ func Handle(pattern string, handler Handler) {
 // The documentation for [ServeMux] explains how patterns are matched.
 func HandleFunc(pattern string, handler func(ResponseWriter, *Request)) {
 	http.HandleFunc(pattern, handler)
-}
-
-// ListenAndServe calls http.ListenAndServe.
-//
-// ListenAndServe listens on the TCP network address addr and then calls
-// [Serve] with handler to handle requests on incoming connections.
-// Accepted connections are configured to enable TCP keep-alives.
-func ListenAndServe(addr string, handler Handler) error {
-	return http.ListenAndServe(addr, handler)
-}
-
-// ListenAndServeTLS calls http.ListenAndServeTLS.
-//
-// ListenAndServeTLS acts identically to [ListenAndServe], except that it
-// expects HTTPS connections. Additionally, files containing a certificate and
-// matching private key for the server must be provided. If the certificate
-// is signed by a certificate authority, the certFile should be the concatenation
-// of the server's certificate, any intermediates, and the CA's certificate.
-func ListenAndServeTLS(addr, certFile, keyFile string, handler Handler) error {
-	return http.ListenAndServeTLS(addr, certFile, keyFile, handler)
 }
 
 // MaxBytesHandler calls http.MaxBytesHandler.
@@ -1133,15 +1106,6 @@ func RedirectHandler(url string, code int) Handler {
 	return http.RedirectHandler(url, code)
 }
 
-// Serve calls http.Serve.
-//
-// Serve accepts incoming HTTP connections on the listener l,
-// creating a new service goroutine for each. The service goroutines
-// read requests and then call handler to reply to them.
-func Serve(l net.Listener, handler Handler) error {
-	return http.Serve(l, handler)
-}
-
 // ServeContent calls http.ServeContent.
 //
 // ServeContent replies to the request using the content in the
@@ -1168,15 +1132,6 @@ func ServeFile(w ResponseWriter, r *Request, name string) {
 // The files provided by fsys must implement [io.Seeker].
 func ServeFileFS(w ResponseWriter, r *Request, fsys fs.FS, name string) {
 	http.ServeFileFS(w, r, fsys, name)
-}
-
-// ServeTLS calls http.ServeTLS.
-//
-// ServeTLS accepts incoming HTTPS connections on the listener l,
-// creating a new service goroutine for each. The service goroutines
-// read requests and then call handler to reply to them.
-func ServeTLS(l net.Listener, handler Handler, certFile, keyFile string) error {
-	return http.ServeTLS(l, handler, certFile, keyFile)
 }
 
 // SetCookie calls http.SetCookie.

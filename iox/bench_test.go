@@ -3,7 +3,9 @@ package iox
 import (
 	"context"
 	"runtime"
+	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -169,10 +171,13 @@ func BenchmarkHandOff(b *testing.B) {
 // ns/task is the figure.
 func BenchmarkSpawnJoin(b *testing.B) {
 	const n = 100_000
+	var cpu time.Duration
 	perTask := func(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/task")
+		b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/float64(b.N*n), "cpu-ns/task")
 	}
 	b.Run("impl=goroutines", func(b *testing.B) {
+		cpu = cpuTime()
 		for range b.N {
 			var wg sync.WaitGroup
 			for range n {
@@ -188,6 +193,7 @@ func BenchmarkSpawnJoin(b *testing.B) {
 			s := New(WithMode(mode))
 			defer s.Close()
 			tasks := make([]*Task, n)
+			cpu = cpuTime()
 			for range b.N {
 				for i := range tasks {
 					tasks[i] = s.Go(func(ctx context.Context) error { return nil })
@@ -393,4 +399,62 @@ func BenchmarkFlagHandOff(b *testing.B) {
 		return nil
 	})
 	JoinAll(time.Hour, a, c)
+}
+
+// BenchmarkSpawnChildren has one Cooperative task spawn n children and then
+// wait for each, next to a goroutine doing the same with goroutines and
+// channels; ns/child is the figure, which should not grow with n.
+func BenchmarkSpawnChildren(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 30_000, 100_000} {
+		perChild := func(b *testing.B) {
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/child")
+		}
+		b.Run("impl=goroutines/n="+strconv.Itoa(n), func(b *testing.B) {
+			for range b.N {
+				dones := make([]chan struct{}, n)
+				for i := range dones {
+					ch := make(chan struct{})
+					dones[i] = ch
+					go func() { close(ch) }()
+				}
+				for _, ch := range dones {
+					<-ch
+				}
+			}
+			perChild(b)
+		})
+		b.Run("impl=tasks-Cooperative/n="+strconv.Itoa(n), func(b *testing.B) {
+			s := New(WithMode(Cooperative), WithMaxBlocking(maxBlockingForBench))
+			defer s.Close()
+			var spawning time.Duration
+			for range b.N {
+				inTask(b, s, func() error {
+					kids := make([]*Task, n)
+					t0 := time.Now()
+					for i := range kids {
+						kids[i] = Spawn(func(ctx context.Context) error { return nil })
+					}
+					spawning += time.Since(t0)
+					for _, k := range kids {
+						if err := k.Wait(); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+			}
+			perChild(b)
+			b.ReportMetric(float64(spawning.Nanoseconds())/float64(b.N*n), "spawn-ns/child")
+		})
+	}
+}
+
+var maxBlockingForBench time.Duration = 0
+
+// cpuTime is the CPU time the process has used, user and system: on a
+// shared machine a steadier figure than the wall clock's.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -61,16 +61,7 @@ func Sleep(d time.Duration) {
 	}
 	g := current()
 	until := g.sched().clock.Now().Add(d)
-	waitUnwinding(g, OpSleep, "", until, nil, func(a *armed) error {
-		select {
-		case <-a.timerC:
-			return a.timedOut()
-		case <-a.scopeC:
-			return a.expired()
-		case <-a.doneC:
-			return a.done()
-		}
-	})
+	waitUnwinding(g, OpSleep, "", until, nil, func(a *armed) error { return a.on(nil) })
 }
 
 // Now returns the current time on the calling goroutine's scheduler

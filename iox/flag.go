@@ -2,7 +2,6 @@ package iox
 
 import (
 	"sync"
-	"time"
 )
 
 // A Flag is a boolean that tasks can wait for, as gevent.event.Event (and
@@ -65,24 +64,5 @@ func (f *Flag) wait() <-chan struct{} {
 // turn, and a kill or an expired timeout scope unwinds it, as Sleep does.
 // It returns at once if the flag is up.
 func (f *Flag) Wait() {
-	ch := f.wait()
-	waitUnwinding(current(), OpFlag, "", time.Time{},
-		func() bool {
-			select {
-			case <-ch:
-				return true
-			default:
-				return false
-			}
-		},
-		func(a *armed) error {
-			select {
-			case <-ch:
-				return nil
-			case <-a.scopeC:
-				return a.expired()
-			case <-a.doneC:
-				return a.done()
-			}
-		})
+	waitChan(current(), waitUnwinds, OpFlag, "", f.wait())
 }

@@ -21,8 +21,7 @@ type gstate struct {
 
 	cur   atomic.Pointer[Op] // innermost open call, for kill and Snapshot
 	depth int                // owner: open calls
-	ops   [1]Op              // owner: storage for the first open call
-	more  []*Op              // owner: storage for nested calls
+	ops   []*Op              // owner: storage for open calls, made at the first
 
 	// owner: how many calls of this goroutine the kill has been reported
 	// to; at toldLimit, the next blocking call unwinds instead (see
@@ -30,6 +29,11 @@ type gstate struct {
 	// deferred cleanup's calls return errors instead of unwinding again.
 	killTold  int
 	unwinding bool
+	// Cooperative: the task waits for its first turn and has no goroutine
+	// yet; its grant starts one. Set by start before the task is queued,
+	// read by the one granter that dequeued it, cleared by the goroutine.
+	unstarted bool
+	shard     uint32 // stats shard
 	// owner: calls made while delivering are neither refused nor cut
 	// short: they finish what an interrupted call had already taken on
 	// (iox.Copy writing out what it read).
@@ -43,7 +47,6 @@ type gstate struct {
 
 	pub published // what Snapshot reads, see publish.go
 
-	shard      uint32    // stats shard
 	lastTarget string    // owner: cache of the last target's stats
 	lastStats  *counters // owner
 }
@@ -63,6 +66,18 @@ var (
 	// through.
 	inForce atomic.Int32
 )
+
+// grant hands the turn to g, which a granter has just dequeued and made
+// the holder: a token on its turnCh, or, for a task waiting for its first
+// turn, its goroutine. Either is a happens-before edge from the granter to
+// g.
+func (g *gstate) grant() {
+	if g.unstarted {
+		go g.task.run()
+		return
+	}
+	g.turnCh <- struct{}{}
+}
 
 // current returns the calling goroutine's state, or nil.
 func current() *gstate {
@@ -86,7 +101,14 @@ func lookup(id int64) *gstate { return tables[id&15].Get(id) }
 func (g *gstate) register() {
 	id := goid.Get()
 	g.id.Store(id)
-	g.shard = nextShard.Add(1) // round robin: goroutines running at once count apart
+	// Round robin, so that goroutines running at once count apart: a
+	// task's id is dealt out in order already, and sparing the shared
+	// counter spares a cache line every core's spawns would fight over.
+	if g.task != nil {
+		g.shard = uint32(g.task.id)
+	} else {
+		g.shard = nextShard.Add(1)
+	}
 	tables[id&15].Set(id, g)
 	if g.task == nil {
 		inForce.Add(1)
@@ -119,18 +141,14 @@ func (g *gstate) sched() *Scheduler {
 	return g.s
 }
 
-// push opens a call record; pop closes the innermost one.
+// push opens a call record; pop closes the innermost one. The records
+// are made as the goroutine first needs them and reused: a task that
+// never blocks makes none.
 func (g *gstate) push() *Op {
-	var op *Op
-	if g.depth < len(g.ops) {
-		op = &g.ops[g.depth]
-	} else {
-		i := g.depth - len(g.ops)
-		if i == len(g.more) {
-			g.more = append(g.more, new(Op))
-		}
-		op = g.more[i]
+	if g.depth == len(g.ops) {
+		g.ops = append(g.ops, new(Op))
 	}
+	op := g.ops[g.depth]
 	g.depth++
 	return op
 }
@@ -143,13 +161,10 @@ func (g *gstate) pop(op *Op) {
 
 // at returns the open call at depth i (0: the outermost), or nil.
 func (g *gstate) at(i int) *Op {
-	switch {
-	case i < 0:
+	if i < 0 {
 		return nil
-	case i < len(g.ops):
-		return &g.ops[i]
 	}
-	return g.more[i-len(g.ops)]
+	return g.ops[i]
 }
 
 // killErr returns the kill error of the goroutine's task, or nil.

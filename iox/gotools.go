@@ -62,10 +62,12 @@ type goTools struct {
 // starts, and makes the task's trace task if a trace is being taken.
 func (t *Task) startTools() {
 	own := false
-	pprof.ForLabels(t.ctxv.Context, func(string, string) bool {
-		own = true // its parent context has labels: its own are theirs and its name
-		return false
-	})
+	if t.ctxv.made.Load() { // else it has no parent context
+		pprof.ForLabels(t.ctxv.Context, func(string, string) bool {
+			own = true // its parent context has labels: its own are theirs and its name
+			return false
+		})
+	}
 	n := t.name.Load()
 	gt := t.labelsFor(n, own)
 	if n != nil && trace.IsEnabled() {
@@ -158,7 +160,7 @@ func (t *Task) labelsFor(name *string, own bool) *goTools {
 	case name != nil:
 		return namedTools(*name)
 	}
-	if f := funcInfo(t.fnPC); f.name != "" {
+	if f := funcInfo(t.fnEntry()); f.name != "" {
 		return &f.tools
 	}
 	return &goTools{labels: pprof.WithLabels(context.Background(), pprof.Labels(labelKey, t.nameFrom(nil)))}
@@ -176,7 +178,10 @@ func (t *Task) nameFrom(name *string) string {
 // parent task's if that is traced, else of the trace task its context
 // carries, if any.
 func (t *Task) traced(gt *goTools) *goTools {
-	var base context.Context = t.ctxv.Context
+	base := context.Background()
+	if t.ctxv.made.Load() {
+		base = t.ctxv.Context
+	}
 	if p := t.parent; p != nil {
 		if pt := p.tools.Load(); pt != nil && pt.trace != nil {
 			base = pt.trace
@@ -313,6 +318,9 @@ func funcInfo(pc uintptr) *funcEntry {
 	slot.Store(e)
 	return e
 }
+
+// fnEntry is the entry of the task's function.
+func (t *Task) fnEntry() uintptr { return reflect.ValueOf(t.fn).Pointer() }
 
 // funcName returns the name of the function at pc, "" if the runtime does
 // not know it.

@@ -55,14 +55,8 @@ func JoinAll(timeout time.Duration, tasks ...*Task) []*Task {
 			func() bool { return pending() == nil },
 			func(a *armed) error {
 				for t := pending(); t != nil; t = pending() {
-					select {
-					case <-t.Done():
-					case <-a.timerC:
-						return a.timedOut()
-					case <-a.scopeC:
-						return a.expired()
-					case <-a.doneC:
-						return a.done()
+					if err := a.on(t.Done()); err != nil {
+						return err
 					}
 				}
 				return nil

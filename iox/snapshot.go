@@ -3,7 +3,6 @@ package iox
 import (
 	"cmp"
 	"fmt"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +10,8 @@ import (
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
+
+	"github.com/coop-go/coop/internal/callers"
 )
 
 // A Snapshot is the state of every task of a scheduler at one moment: the
@@ -104,7 +105,7 @@ func (s *Scheduler) Snapshot() Snapshot {
 			Ops:     p.ops,
 			Bytes:   p.bytes,
 			Errors:  p.errs,
-			Spawned: spawnedAt(t.callPC),
+			Spawned: t.spawnedAt(),
 		}
 		if t.parent != nil {
 			ts.Parent = t.parent.id
@@ -200,27 +201,28 @@ func (t *Task) displayName() string {
 	if n := t.name.Load(); n != nil {
 		return *n
 	}
-	if name := funcName(t.fnPC); name != "" {
+	if name := funcName(t.fnEntry()); name != "" {
 		return name
 	}
 	return "task-" + strconv.FormatUint(t.id, 10)
 }
 
-// spawnedAt is Task.Spawned for the call site pc, formatted once per call
-// site (there are as many as the program has go statements' worth of
-// Go and Spawn calls) rather than once per task and Snapshot.
-func spawnedAt(pc uintptr) string {
-	if pc == 0 {
+// spawnedAt is Spawned, formatted once per call site (there are as many
+// as the program has Go and Spawn calls) rather than once per task and
+// Snapshot.
+func (t *Task) spawnedAt() string {
+	if t.site[0] == 0 {
 		return ""
 	}
-	e := &spawnSites[pcSlot(pc, len(spawnSites))]
-	if site := e.Load(); site != nil && site.pc == pc {
+	h := uint64(t.depth)
+	for _, pc := range t.site {
+		h = h*31 + uint64(pc)
+	}
+	e := &spawnSites[pcSlot(uintptr(h), len(spawnSites))]
+	if site := e.Load(); site != nil && site.site == t.site && site.depth == t.depth {
 		return site.at
 	}
-	site := &spawnSite{pc: pc}
-	if f, _ := runtime.CallersFrames([]uintptr{pc}).Next(); f.File != "" {
-		site.at = f.File + ":" + strconv.Itoa(f.Line)
-	}
+	site := &spawnSite{site: t.site, depth: t.depth, at: t.Spawned()}
 	e.Store(site)
 	return site.at
 }
@@ -230,8 +232,9 @@ func spawnedAt(pc uintptr) string {
 var spawnSites [512]atomic.Pointer[spawnSite]
 
 type spawnSite struct {
-	pc uintptr
-	at string
+	site  callers.Site
+	depth uint8
+	at    string
 }
 
 // Lookup returns the live task of s with the given id, or nil: how an

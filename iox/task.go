@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/coop-go/coop/internal/callers"
 )
 
 // A Task is a function running on its own goroutine under a Scheduler, as a
@@ -21,12 +23,11 @@ type Task struct {
 	id     uint64
 	s      *Scheduler
 	fn     func(ctx context.Context) error
-	fnPC   uintptr // fn's entry, for the default name
-	callPC uintptr // where Go was called, for Snapshot
+	site   callers.Site // where Go was called, for Snapshot
 	name   atomic.Pointer[string]
-	ctx    context.Context
-	cancel context.CancelCauseFunc
+	ctx    context.Context               // &ctxv
 	ended  atomic.Bool                   // the task has ended; err is set
+	state  atomic.Int32                  // taskRunning, taskEnding
 	doneCh atomic.Pointer[chan struct{}] // made on demand by Done, under mu
 	err    error                         // set before ended
 	born   int64                         // clock stamp
@@ -34,18 +35,18 @@ type Task struct {
 	unlink func() bool // stops following the parent context; nil without one
 
 	killed atomic.Pointer[killedError]
-	state  atomic.Int32 // taskRunning, taskEnding
 
 	g gstate
 
-	mu       sync.Mutex // children and timers
+	mu       sync.Mutex // children, timers, and the making of ctxv
+	slot     int32      // in the scheduler's registry
+	depth    uint8      // frames of site between start's caller and the user's
 	parent   *Task
 	children *Task // first child, through cPrev/cNext
 	cPrev    *Task
 	cNext    *Task
 	timers   []timerRef // the task's timers and tickers, for Kill
 
-	slot int32 // in the scheduler's registry
 	ctxv taskCtx
 
 	tools atomic.Pointer[goTools] // what it shows Go's tools (gotools.go)
@@ -100,7 +101,10 @@ type spawn struct {
 	depth   int         // calls between the user's and start, beyond one (Go, Spawn)
 }
 
-// start starts sp.fn as a task.
+// start starts sp.fn as a task. It records where it was called, so it
+// must not be inlined.
+//
+//go:noinline
 func (s *Scheduler) start(sp spawn) *Task {
 	parent, fn := sp.parent, sp.fn
 	pg := current()
@@ -108,9 +112,10 @@ func (s *Scheduler) start(sp spawn) *Task {
 		s.sim.acquire(pg) // a world's spawns happen in the world's order
 	}
 	t := &Task{
-		s:    s,
-		fn:   fn,
-		fnPC: reflect.ValueOf(fn).Pointer(),
+		s:     s,
+		fn:    fn,
+		site:  callers.Record(),
+		depth: uint8(1 + sp.depth),
 	}
 	if s.sim != nil {
 		t.id = s.sim.newID() // from the world's order, not the process's
@@ -118,18 +123,7 @@ func (s *Scheduler) start(sp spawn) *Task {
 	} else {
 		t.id = lastTaskID.Add(1)
 	}
-	var pcs [1]uintptr
-	if runtime.Callers(3+sp.depth, pcs[:]) == 1 {
-		t.callPC = pcs[0]
-	}
 	t.g.task, t.g.s = t, s
-	base := context.Background()
-	if parent != nil {
-		// The parent's values, not its cancellation: that reaches the task
-		// as a kill (below), so that every wait sees the kill's error, not
-		// a context that ended for no reason the task can give.
-		base = context.WithoutCancel(parent)
-	}
 	if e, ok := envOf(parent); ok {
 		t.g.env = e
 	} else if pg != nil {
@@ -143,25 +137,38 @@ func (s *Scheduler) start(sp spawn) *Task {
 	if pdl, ok := parentDeadline(parent); ok && (!hasDL || pdl.Before(dl)) {
 		dl, hasDL = pdl, true
 	}
-	ctx, cancel := context.WithCancelCause(base)
-	if hasDL {
-		var cancelDL context.CancelFunc
-		ctx, cancelDL = context.WithDeadlineCause(ctx, dl, ErrTimeout)
-		outer := cancel
-		cancel = func(cause error) { outer(cause); cancelDL() }
-		// The task's own scope, parented by nothing: it outlives the
-		// scope it came from, which ends on another goroutine.
-		t.g.scope = newScope(s.clock, dl, nil)
-		if inherited != nil && inherited.dead() {
-			t.g.scope.expire(true, inherited.chainErr())
-		}
-	}
-	t.ctxv = taskCtx{Context: ctx, t: t}
+	t.ctxv.t = t
 	t.ctx = &t.ctxv
-	t.cancel = cancel
+	if parent != nil || hasDL {
+		base := context.Background()
+		if parent != nil {
+			// The parent's values, not its cancellation: that reaches the
+			// task as a kill (below), so that every wait sees the kill's
+			// error, not a context that ended for no reason the task can
+			// give.
+			base = context.WithoutCancel(parent)
+		}
+		ctx, cancel := context.WithCancelCause(base)
+		if hasDL {
+			var cancelDL context.CancelFunc
+			ctx, cancelDL = context.WithDeadlineCause(ctx, dl, ErrTimeout)
+			outer := cancel
+			cancel = func(cause error) { outer(cause); cancelDL() }
+			// The task's own scope, parented by nothing: it outlives the
+			// scope it came from, which ends on another goroutine.
+			t.g.scope = newScope(s.clock, dl, nil)
+			if inherited != nil && inherited.dead() {
+				t.g.scope.expire(true, inherited.chainErr())
+			}
+		}
+		t.ctxv.Context, t.ctxv.cancel = ctx, cancel
+		t.ctxv.made.Store(true)
+	}
 	t.onEnd = sp.onEnd
-	if pg != nil {
+	if pg != nil && pg.task != nil {
 		t.parent = pg.task
+	} else if parent != nil {
+		t.parent = taskOf(parent) // started off any task, for the task parent carries
 	}
 	t.born = s.clock.stamp() // before addTask makes the task visible to Snapshot
 	if sp.onStart != nil {
@@ -196,6 +203,9 @@ func (s *Scheduler) start(sp spawn) *Task {
 	if s.turn != nil {
 		t.g.turnCh = make(chan struct{}, 1)
 		s.turn.enqueue(&t.g)
+		if s.sim == nil {
+			return t // Cooperative: enqueue starts the goroutine (turn.enqueue)
+		}
 	}
 	go t.run()
 	return t
@@ -249,10 +259,47 @@ func Current() *Task {
 // taskCtx is a task's context: its own cancellation, plus the task as a
 // value, so that calls made off the task's goroutine with this context
 // (net/http dials on its own goroutine) are made for it.
+//
+// Its context.WithCancelCause is made when first needed: when anything
+// asks the context for more than the task it carries (Done, Err,
+// Deadline, any other Value, context.Cause, a context derived from it),
+// so that a task that never looks at its context costs none. Why that is
+// safe: Context and cancel are written once, under the task's mu, before
+// made is set, and read without the lock only after made is seen set; a
+// cancellation that comes while nothing is made is kept in cause, under
+// mu, and applied as the context is made, so that anyone who sees the
+// context sees it cancelled, with the first cause. A task started with a
+// parent context or a deadline makes it at once.
 type taskCtx struct {
-	context.Context
-	t *Task
+	context.Context // nil until made
+	t               *Task
+	made            atomic.Bool
+	cancel          context.CancelCauseFunc
+	cause           error // the first cancellation while nothing was made; under mu
 }
+
+// get returns the context under c, making it if need be.
+func (c *taskCtx) get() context.Context {
+	if c.made.Load() {
+		return c.Context
+	}
+	t := c.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !c.made.Load() {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		if c.cause != nil {
+			cancel(c.cause)
+		}
+		c.Context, c.cancel = ctx, cancel
+		c.made.Store(true)
+	}
+	return c.Context
+}
+
+func (c *taskCtx) Deadline() (time.Time, bool) { return c.get().Deadline() }
+func (c *taskCtx) Done() <-chan struct{}       { return c.get().Done() }
+func (c *taskCtx) Err() error                  { return c.get().Err() }
 
 func (c *taskCtx) Value(key any) any {
 	if _, ok := key.(taskKey); ok {
@@ -261,17 +308,37 @@ func (c *taskCtx) Value(key any) any {
 	if v := c.t.toolValue(key); v != nil {
 		return v
 	}
-	return c.Context.Value(key)
+	return c.get().Value(key)
 }
 
 func (c *taskCtx) String() string { return "iox.task(" + c.t.Name() + ")" }
 
+// cancel cancels the task's context with cause; the first cause wins.
+func (t *Task) cancel(cause error) {
+	c := &t.ctxv
+	if !c.made.Load() {
+		t.mu.Lock()
+		if !c.made.Load() {
+			if c.cause == nil {
+				c.cause = cause
+			}
+			t.mu.Unlock()
+			return
+		}
+		t.mu.Unlock()
+	}
+	c.cancel(cause)
+}
+
 func (t *Task) run() {
 	g := &t.g
+	g.unstarted = false
 	g.register()
 	ok := false
 	defer t.finish(&ok)
-	if t.s.turn != nil {
+	// In Cooperative mode the task holds the turn already: it started
+	// when it got it. In Simulated mode it waits for it here.
+	if t.s.sim != nil {
 		<-g.turnCh // queued by start
 	}
 	t.startTools()
@@ -420,7 +487,7 @@ func (t *Task) Name() string {
 	if n := t.name.Load(); n != nil {
 		return *n
 	}
-	if f := runtime.FuncForPC(t.fnPC); f != nil {
+	if f := runtime.FuncForPC(reflect.ValueOf(t.fn).Pointer()); f != nil {
 		return f.Name()
 	}
 	return "task-" + strconv.FormatUint(t.id, 10)
@@ -445,11 +512,8 @@ func (t *Task) Parent() *Task { return t.parent }
 // Spawned returns where the task was started: the file and line of the
 // call of Go, Spawn or their kin, or "" if unknown.
 func (t *Task) Spawned() string {
-	if t.callPC == 0 {
-		return ""
-	}
-	f, _ := runtime.CallersFrames([]uintptr{t.callPC}).Next()
-	if f.File == "" {
+	f, ok := callers.Frame(t.site, int(t.depth))
+	if !ok || f.File == "" {
 		return ""
 	}
 	return f.File + ":" + strconv.Itoa(f.Line)
@@ -458,10 +522,11 @@ func (t *Task) Spawned() string {
 // Stack returns the stack of the task's goroutine, formatted as in
 // panics, or nil once the task has ended.
 func (t *Task) Stack() []byte {
-	if t.ended.Load() {
-		return nil
+	id := t.g.id.Load()
+	if t.ended.Load() || id == 0 {
+		return nil // ended, or waiting for its first turn: no goroutine yet
 	}
-	return goroutineStack(t.g.id.Load())
+	return goroutineStack(id)
 }
 
 // Done returns a channel that is closed when the task has ended.

@@ -100,12 +100,17 @@ func (tn *turn) acquire(g *gstate) {
 }
 
 // enqueue puts a new task's g in line for the turn at spawn time, so that
-// tasks first run in the order they were spawned; the task's goroutine then
-// waits on g.turnCh.
+// tasks first run in the order they were spawned. The task's goroutine
+// starts when the task first gets the turn (see gstate.grant), at once if
+// the turn is free, so that n tasks waiting for their first turn are n
+// Tasks, not n parked goroutines.
 func (tn *turn) enqueue(g *gstate) {
-	if !tn.join(g) {
-		g.turnCh <- struct{}{}
+	g.unstarted = true
+	if tn.join(g) {
+		return // queued: the grant starts it
 	}
+	g.unstarted = false
+	go g.task.run()
 }
 
 // join takes the free turn for g if nobody is queued, or queues g; it
@@ -148,7 +153,7 @@ func (tn *turn) handOff() {
 	}
 	tn.dequeue(i)
 	tn.mu.Unlock()
-	next.turnCh <- struct{}{}
+	next.grant()
 }
 
 // yield hands the turn to the next waiting task, if any, and queues g
@@ -184,7 +189,7 @@ func (tn *turn) yield(g *gstate) {
 	if next == g {
 		return
 	}
-	next.turnCh <- struct{}{}
+	next.grant()
 	<-g.turnCh
 }
 
@@ -230,7 +235,7 @@ func (tn *turn) revoke(g *gstate, grant uint64) bool {
 	}
 	tn.dequeue(i)
 	tn.mu.Unlock()
-	next.turnCh <- struct{}{}
+	next.grant()
 	return true
 }
 

@@ -199,16 +199,22 @@ func waitChan(g *gstate, how waitHow, kind OpKind, target string, ch <-chan stru
 				return false
 			}
 		},
-		func(a *armed) error {
-			select {
-			case <-ch:
-				return nil
-			case <-a.scopeC:
-				return a.expired()
-			case <-a.doneC:
-				return a.done()
-			}
-		}, nil)
+		func(a *armed) error { return a.on(ch) }, nil)
+}
+
+// on waits for ch to be ready (nil: never) or for one of the wait's
+// limits, and returns nil for ch, or what fired.
+func (a *armed) on(ch <-chan struct{}) error {
+	select {
+	case <-ch:
+		return nil
+	case <-a.timerC:
+		return a.timedOut()
+	case <-a.scopeC:
+		return a.expired()
+	case <-a.doneC:
+		return a.done()
+	}
 }
 
 // instant reports a call of g that completed at once, without blocking (a

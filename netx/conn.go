@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/coop-go/coop/internal/deadline"
+	"github.com/coop-go/coop/internal/faultnet"
 	"github.com/coop-go/coop/iox"
 )
 
@@ -68,6 +69,11 @@ func (e *endpoint) run(kind iox.OpKind, s *side, name string, full bool, f func(
 	if op == nil {
 		return f(0)
 	}
+	return e.call(op, s, full, f)
+}
+
+// call makes the real call f of op, which Begin opened, on side s.
+func (e *endpoint) call(op *iox.Op, s *side, full bool, f func(done int) (int, error)) (int, error) {
 	op.OnInterrupt(s)
 	n, err := s.Run(op, full, f)
 	op.Interrupted()
@@ -119,6 +125,7 @@ func (e *endpoint) SetWriteDeadline(t time.Time) error {
 type conn struct {
 	endpoint
 	nc net.Conn
+	fx faultnet.Slot // the toxics of package fault on the conn (fault.go)
 }
 
 func (c *conn) init(nc net.Conn) {
@@ -129,12 +136,22 @@ func (c *conn) init(nc net.Conn) {
 // Read reads data from the connection, as a blocking call: see the
 // package doc.
 func (c *conn) Read(b []byte) (int, error) {
+	if d := faultnet.Current(); d != nil {
+		if st := c.faults(d); st != nil {
+			return c.faultRead(st, b)
+		}
+	}
 	return c.io(iox.OpRead, &c.rd, "read", func() (int, error) { return c.nc.Read(b) })
 }
 
 // Write writes data to the connection, as a blocking call: see the
 // package doc.
 func (c *conn) Write(b []byte) (int, error) {
+	if d := faultnet.Current(); d != nil {
+		if st := c.faults(d); st != nil {
+			return c.faultWrite(st, b)
+		}
+	}
 	return c.run(iox.OpWrite, &c.wr, "write", true, func(done int) (int, error) { return c.nc.Write(b[done:]) })
 }
 
@@ -143,6 +160,11 @@ func (c *conn) Write(b []byte) (int, error) {
 func (c *conn) Close() error {
 	if c.nc == nil {
 		return syscall.EINVAL
+	}
+	if faultnet.Current() != nil {
+		if st := c.fx.Last(); st != nil {
+			return st.Close()
+		}
 	}
 	return c.nc.Close()
 }

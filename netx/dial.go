@@ -189,11 +189,16 @@ func runDial(ctx context.Context, network, address string, f func(context.Contex
 		return &net.OpError{Op: "dial", Net: network, Err: err}
 	}
 	if op == nil {
+		if err := refused(network, address); err != nil {
+			return err
+		}
 		return f(ctx)
 	}
-	cctx, cancel := op.Context(ctx)
-	err = f(cctx)
-	cancel()
+	if err = refused(network, address); err == nil {
+		cctx, cancel := op.Context(ctx)
+		err = f(cctx)
+		cancel()
+	}
 	return mapOpError(op.End(0, err), err)
 }
 

@@ -9,10 +9,11 @@ import (
 )
 
 // netx declares every exported name of package net, of the same kind,
-// and no other (Wrap, WrapListener, WrapPacketConn, WrapDial and
-// PatchResolver are netx's additions).
+// and no other (Wrap, WrapListener, WrapPacketConn, WrapDial,
+// PatchResolver, and Server and Serve, gevent's StreamServer, are netx's
+// additions).
 func TestNamesMatchNet(t *testing.T) {
-	apitest.Names(t, "net", ".", "Wrap", "WrapListener", "WrapPacketConn", "WrapDial", "PatchResolver")
+	apitest.Names(t, "net", ".", "Wrap", "WrapListener", "WrapPacketConn", "WrapDial", "PatchResolver", "Server", "Serve")
 }
 
 // The types netx declares itself have every method (and exported field)

@@ -30,7 +30,7 @@ func (c *TCPConn) CloseRead() error { return c.tcp().CloseRead() }
 
 // CloseWrite shuts down the writing side of the TCP connection. Most
 // callers should just use Close.
-func (c *TCPConn) CloseWrite() error { return c.tcp().CloseWrite() }
+func (c *TCPConn) CloseWrite() error { return c.closeWrite(c.tcp().CloseWrite) }
 
 // File returns a copy of the underlying os.File; see net.TCPConn.File.
 func (c *TCPConn) File() (f *os.File, err error) { return c.tcp().File() }
@@ -140,6 +140,9 @@ func copyInto(c *TCPConn, r io.Reader) (int64, error) {
 	if c.tc == nil {
 		return 0, syscall.EINVAL // a zero conn, as package net's
 	}
+	if faulted(c) || faulted(r) { // the bytes go through the toxics
+		return iox.CopyBuffer(struct{ io.Writer }{c}, iox.Reader(r))
+	}
 	src, srcSide, lr := unwrapReader(r)
 	switch {
 	case srcSide != nil: // a splice: cut it on its source only
@@ -159,7 +162,7 @@ func copyOut(c *TCPConn, w io.Writer) (int64, error) {
 	if c.tc == nil {
 		return 0, syscall.EINVAL
 	}
-	if dst := unwrapWriter(w); dst != nil { // a splice: cut it on c only
+	if dst := unwrapWriter(w); dst != nil && !faulted(c) && !faulted(w) { // a splice: cut it on c only
 		return c.copyCall(iox.OpRead, "writeto", &c.rd, func() (int64, error) { return dst.ReadFrom(c.tc) })
 	}
 	return iox.CopyBuffer(iox.Writer(w), struct{ io.Reader }{c})

@@ -27,7 +27,7 @@ func (c *UnixConn) CloseRead() error { return c.unix().CloseRead() }
 
 // CloseWrite shuts down the writing side of the Unix domain connection.
 // Most callers should just use Close.
-func (c *UnixConn) CloseWrite() error { return c.unix().CloseWrite() }
+func (c *UnixConn) CloseWrite() error { return c.closeWrite(c.unix().CloseWrite) }
 
 // File returns a copy of the underlying os.File; see net.UnixConn.File.
 func (c *UnixConn) File() (f *os.File, err error) { return c.unix().File() }

@@ -20,7 +20,7 @@ import (
 )
 
 // bigWorld is the world of issue 12's determinism line: an HTTP server
-// host ("api", net/http unmodified, over netx), a line-protocol counter
+// host ("api", http.ListenAndServe with net/http swapped for httpx), a line-protocol counter
 // service over raw netx TCP ("kv"), and 20 client tasks on main making
 // GETs with Client.Timeout, GETs through the retry client against a
 // flaky handler, line-protocol calls, sleeps and timers. It returns the
@@ -52,12 +52,7 @@ func scaledWorld(t testing.TB, w *World, scale time.Duration) string {
 			}
 			fmt.Fprint(rw, "ok at last")
 		})
-		l, err := netx.Listen("tcp", ":80")
-		if err != nil {
-			return err
-		}
-		srv := &http.Server{Handler: mux}
-		return srv.Serve(l)
+		return httpx.ListenAndServe(":80", mux) // http.ListenAndServe, swapped
 	})
 	w.Host("kv", func(ctx context.Context) error {
 		l, err := netx.Listen("tcp", ":6379")
@@ -182,6 +177,7 @@ func TestDeterminism(t *testing.T) {
 			continue
 		}
 		if log != first {
+			// COOP_DUMP=prefix writes both logs whole, for diff.
 			if d := os.Getenv("COOP_DUMP"); d != "" {
 				os.WriteFile(d+".a", []byte(first), 0o644)
 				os.WriteFile(d+".b", []byte(log), 0o644)

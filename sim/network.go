@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/coop-go/coop/netx/fault"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"os"
@@ -34,6 +36,10 @@ type Network struct {
 	addrs map[netip.Addr]*host
 	cuts  map[[2]string]bool // partitioned pairs of host names, in order
 	next  int                // hosts made so far
+
+	faults []*injection // World.Inject's toxics in force (fault.go)
+	seed   uint64       // the world's, for the toxics' draws
+	dials  rand.Source  // draws for Refuse's toxicity
 }
 
 // NewNetwork returns an empty in-memory network. Outside a simulated
@@ -373,6 +379,15 @@ func (ep *Endpoint) DialContext(ctx context.Context, network, address string) (n
 	if to == nil {
 		return nil, refused
 	}
+	var up, down []*fault.Toxic
+	if to != from {
+		if from.net.refuses(from.name, to.name) {
+			return nil, refused
+		}
+		from.net.mu.Lock()
+		up, down = from.net.toxicsLocked(from.name, to.name), from.net.toxicsLocked(to.name, from.name)
+		from.net.mu.Unlock()
+	}
 	to.mu.Lock()
 	l := to.listeners[port]
 	crashed := to.crashed
@@ -399,6 +414,13 @@ func (ep *Endpoint) DialContext(ctx context.Context, network, address string) (n
 	server := &end{host: to, local: l.addr, remote: laddr, rd: a2b, wr: b2a, done: make(chan struct{})}
 	if ip.IsLoopback() {
 		server.local = &net.TCPAddr{IP: ip.AsSlice(), Port: port}
+	}
+	if to != from {
+		seed := from.net.seed
+		*a2b = pipe{changed: a2b.changed, src: from, dst: to, srcAddr: laddr, dstAddr: raddr, seed: seed, peer: b2a}
+		*b2a = pipe{changed: b2a.changed, src: to, dst: from, srcAddr: raddr, dstAddr: laddr, seed: seed, peer: a2b}
+		a2b.initToxics(up)
+		b2a.initToxics(down)
 	}
 	from.conns[client] = struct{}{}
 	from.mu.Unlock()

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"github.com/coop-go/coop/netx/fault"
 	"net"
 	"os"
 	"strconv"
@@ -37,6 +38,13 @@ type socket struct {
 	queue []datagram
 	done  bool
 	wake  chan struct{}
+
+	// Toxics (fault.go): the links of what this socket sends, by
+	// destination host, and the datagrams a toxic delays on their way in.
+	links   map[string]*fault.Link
+	pending []timedDatagram
+	seq     uint64
+	timer   *time.Timer
 }
 
 // ListenPacket announces on a UDP address of the host: see Listen.
@@ -168,9 +176,19 @@ func (s *socket) WriteTo(b []byte, addr net.Addr) (int, error) {
 	to.mu.Lock()
 	dst := to.sockets[ua.Port]
 	to.mu.Unlock()
-	if dst != nil {
-		dst.deliver(datagram{from: s.addr, data: append([]byte(nil), b...)})
+	if dst == nil {
+		return len(b), nil
 	}
+	d := datagram{from: s.addr, data: append([]byte(nil), b...)}
+	if to != s.host {
+		if at, ok := s.toxic(to, d.data); !ok {
+			return len(b), nil // dropped by a toxic
+		} else if !at.IsZero() {
+			dst.deliverAt(d, at)
+			return len(b), nil
+		}
+	}
+	dst.deliver(d)
 	return len(b), nil
 }
 
@@ -205,7 +223,10 @@ func (s *socket) Close() error {
 		return s.opError("close", nil, net.ErrClosed)
 	}
 	s.done = true
-	s.queue = nil
+	s.queue, s.pending = nil, nil
+	if s.timer != nil {
+		s.timer.Stop()
+	}
 	s.notify()
 	s.mu.Unlock()
 	s.rdl.stop()

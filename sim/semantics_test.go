@@ -24,6 +24,9 @@ func TestVirtualTime(t *testing.T) {
 		if now := iox.Now(); !now.Equal(Epoch) {
 			t.Errorf("the world starts at %v, want %v", now, Epoch)
 		}
+		if now := time.Now(); !now.Equal(Epoch) {
+			t.Errorf("package time's clock in the world says %v, want %v", now, Epoch)
+		}
 		for range 60 {
 			iox.Sleep(time.Minute)
 		}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"github.com/coop-go/coop/netx/fault"
 	"io"
 	"net"
 	"os"
@@ -26,9 +27,45 @@ type pipe struct {
 	held    bool  // the hosts are partitioned: nothing passes
 	gone    bool  // the reader closed its side: writes are refused
 	changed chan struct{}
+
+	// Faults (fault.go): set at the dial, for pipes between two hosts.
+	src, dst         *host
+	srcAddr, dstAddr *net.TCPAddr
+	seed             uint64
+	peer             *pipe // the other direction of the conn
+	link             *fault.Link
+	timed            []timed // bytes a toxic delays, in order, after buf
+	timedLen         int
+	scratch          []fault.Piece
+	finAt            time.Time // when the reader sees fin (a SlowClose)
+	verdict          fault.Verdict
+	endAt            time.Time // when the verdict ends the conn
+	ended            bool
+	wake             *time.Timer // wakes waiters when a piece falls due
+	wakeAt           time.Time
 }
 
 func newPipe() *pipe { return &pipe{changed: make(chan struct{})} }
+
+// faulty reports whether toxics touch p: its bytes go through the link
+// or the timed queue; p.mu is held.
+func (p *pipe) faulty() bool { return p.link != nil || len(p.timed) > 0 || !p.endAt.IsZero() }
+
+// shutLocked is the writer's close: fin, seen by the reader after what is
+// on its way, later under a SlowClose; p.mu is held.
+func (p *pipe) shutLocked() {
+	if p.fin {
+		return
+	}
+	p.fin = true
+	if p.faulty() {
+		now := time.Now()
+		p.finAt = now
+		if p.link != nil && p.link.Active() {
+			p.finAt = p.link.Close(now)
+		}
+	}
+}
 
 // notify wakes whoever waits on the pipe; p.mu is held.
 func (p *pipe) notify() {
@@ -63,6 +100,11 @@ func (e *end) Read(b []byte) (int, error) {
 		}
 		p := e.rd
 		p.mu.Lock()
+		var now, next time.Time
+		if p.faulty() {
+			now = time.Now()
+			next = p.promoteLocked(now)
+		}
 		switch {
 		case e.isClosed():
 			p.mu.Unlock()
@@ -81,9 +123,12 @@ func (e *end) Read(b []byte) (int, error) {
 			p.notify() // room for the writer
 			p.mu.Unlock()
 			return n, nil
-		case p.fin && len(p.buf) == 0:
+		case p.fin && len(p.buf) == 0 && len(p.timed) == 0 && !p.finAt.After(now):
 			p.mu.Unlock()
 			return 0, io.EOF
+		}
+		if !next.IsZero() {
+			p.wakeAtLocked(now, next)
 		}
 		changed := p.changed
 		p.mu.Unlock()
@@ -121,9 +166,13 @@ func (e *end) Write(b []byte) (int, error) {
 			p.mu.Unlock()
 			return written, e.opError("write", syscall.EPIPE)
 		}
-		if room := pipeCap - len(p.buf); room > 0 {
+		if room := pipeCap - len(p.buf) - p.timedLen; room > 0 {
 			n := min(room, len(b)-written)
-			p.buf = append(p.buf, b[written:written+n]...)
+			if p.faulty() {
+				p.sendLocked(time.Now(), b[written:written+n])
+			} else {
+				p.buf = append(p.buf, b[written:written+n]...)
+			}
 			written += n
 			p.notify()
 			if written == len(b) {
@@ -159,7 +208,7 @@ func (e *end) Close() error {
 	close(e.done)
 	e.mu.Unlock()
 	e.wr.mu.Lock()
-	e.wr.fin = true
+	e.wr.shutLocked()
 	e.wr.notify()
 	e.wr.mu.Unlock()
 	e.rd.mu.Lock()
@@ -178,7 +227,7 @@ func (e *end) CloseWrite() error {
 		return e.opError("close", net.ErrClosed)
 	}
 	e.wr.mu.Lock()
-	e.wr.fin = true
+	e.wr.shutLocked()
 	e.wr.notify()
 	e.wr.mu.Unlock()
 	return nil

@@ -247,6 +247,7 @@ func run(t *testing.T, seed uint64, fn func(w *World)) *World {
 	simworld.SetQuiesce(synctest.Wait)
 	simworld.SetDeadlock(deadlocked)
 	w := &World{t: t, seed: seed, net: NewNetwork(), hosts: map[string][]*iox.Task{}, failedBefore: t.Failed()}
+	w.net.seed = seed
 	watch := startWatchdog(t, seed)
 	defer watch()
 	synctest.Test(t, func(*testing.T) {

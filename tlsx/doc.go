@@ -37,7 +37,7 @@
 // # Handshakes
 //
 // The handshake of Dial, DialWithDialer and Dialer is one blocking call of
-// the calling task, of kind iox.OpBlock with the server's name as target:
+// the calling task, of kind iox.OpHandshake with the server's name as target:
 // it does not start in a killed task or an expired scope, and a kill or a
 // scope that expires while it runs ends it within a blocking call of the
 // conn underneath (its context, bound to the call, is cancelled too), with

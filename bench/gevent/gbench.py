@@ -289,6 +289,27 @@ def http_2proc_t2():
     report("http_2proc_timeout2", (int(n / elapsed), "req/s"), (n, "completed"), (round(elapsed, 3), "wall_s"))
 
 
+# The server side: httpx's BenchmarkServer drives this server with the same
+# 64 keep-alive Go clients as net/http's and httpx's servers.
+
+HELLO = b"hello, world\n"
+
+
+def hello(_environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8"),
+                              ("Content-Length", str(len(HELLO)))])
+    return [HELLO]
+
+
+@benchmark
+def wsgi_server():
+    """Not a benchmark: httpx's BenchmarkServer/server=gevent-WSGIServer, a greenlet per request; prints its port."""
+    server = WSGIServer(("127.0.0.1", 0), hello, log=None, backlog=4096)
+    server.start()
+    print(server.server_port, flush=True)
+    server.serve_forever()
+
+
 def main(argv):
     if len(argv) != 2 or argv[1] in ("-h", "--help", "help"):
         print(__doc__.strip())

@@ -224,38 +224,32 @@ func run(w io.Writer, cfg config) error {
 	defer l.Close()
 	h := &hub{subs: map[*subscriber]struct{}{}}
 
-	// The server: one task accepts, one task per connection writes.
-	s.Go(func(ctx context.Context) error {
+	// The server: netx.Server accepts in a task of its own and serves each
+	// connection in a task that writes the lines to it.
+	srv := &netx.Server{Handler: func(ctx context.Context, c net.Conn) error {
+		c.(*netx.TCPConn).SetWriteBuffer(32 << 10) // a slow reader fills it soon
+		sub := &subscriber{conn: c, lines: iox.NewQueue[[]byte](64), task: iox.Current()}
+		h.add(sub)
 		for {
-			c, err := l.Accept()
+			line := sub.lines.Get()
+			if line == nil { // the end: the client reads what is left, then EOF
+				return nil
+			}
+			err := iox.Timeout(cfg.writeTimeout, func() error {
+				_, err := c.Write(line)
+				return err
+			})
+			if errors.Is(err, iox.ErrTimeout) {
+				h.drop(sub) // too slow: the scope cut the write short
+				return nil
+			}
 			if err != nil {
 				return nil
 			}
-			c.(*netx.TCPConn).SetWriteBuffer(32 << 10) // a slow reader fills it soon
-			sub := &subscriber{conn: c, lines: iox.NewQueue[[]byte](64)}
-			h.add(sub)
-			sub.task = s.Go(func(ctx context.Context) error {
-				defer c.Close()
-				for {
-					line := sub.lines.Get()
-					if line == nil { // the end: the client reads what is left, then EOF
-						return nil
-					}
-					err := iox.Timeout(cfg.writeTimeout, func() error {
-						_, err := c.Write(line)
-						return err
-					})
-					if errors.Is(err, iox.ErrTimeout) {
-						h.drop(sub) // too slow: the scope cut the write short
-						return nil
-					}
-					if err != nil {
-						return nil
-					}
-				}
-			}).SetName("conn")
 		}
-	}).SetName("accept")
+	}}
+	s.Go(func(ctx context.Context) error { return srv.Serve(l) }).SetName("accept")
+	defer srv.Close()
 
 	// The clients.
 	lat := newLatencies()

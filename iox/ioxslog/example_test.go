@@ -24,19 +24,15 @@ func ExampleNew() {
 	})
 	s := iox.New(iox.WithObserver(ioxslog.New(slog.New(h))))
 	defer s.Close()
-	named := make(chan struct{})
-	t := s.Go(func(ctx context.Context) error {
-		<-named // its calls are logged under the name it is given below
+	s.Go(func(ctx context.Context) error {
+		iox.Current().SetName("query") // named before its first call, whoever runs first
 		iox.Sleep(time.Microsecond)
 		iox.Block("db.Query", func() error { return errors.New("db: connection lost") })
 		return iox.Timeout(time.Millisecond, func() error {
 			iox.Sleep(time.Hour)
 			return nil
 		})
-	})
-	t.SetName("query")
-	close(named)
-	t.Wait()
+	}).Wait()
 	// Output:
 	// level=DEBUG msg="coop: call" op=sleep task.name=query
 	// level=WARN msg="coop: call failed" op=block target=db.Query task.name=query err="db: connection lost"

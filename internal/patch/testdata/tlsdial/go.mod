@@ -1,0 +1,3 @@
+module example.com/tlsdial
+
+go 1.25
