@@ -544,7 +544,7 @@ func (op *Op) Wait(ctx context.Context, d time.Duration) error {
 	}
 	a := arm(g, c.Now().Add(d), true)
 	if op != nil && g == nil && op.task != nil {
-		a.doneC = op.task.ctx.Done() // a call made off the task's goroutine
+		a.doneC = op.task.ctxv.Done() // a call made off the task's goroutine
 	}
 	defer a.disarm()
 	if a.early != nil {

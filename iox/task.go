@@ -25,7 +25,6 @@ type Task struct {
 	fn     func(ctx context.Context) error
 	site   callers.Site // where Go was called, for Snapshot
 	name   atomic.Pointer[string]
-	ctx    context.Context               // &ctxv
 	ended  atomic.Bool                   // the task has ended; err is set
 	state  atomic.Int32                  // taskRunning, taskEnding
 	doneCh atomic.Pointer[chan struct{}] // made on demand by Done, under mu
@@ -138,7 +137,6 @@ func (s *Scheduler) start(sp spawn) *Task {
 		dl, hasDL = pdl, true
 	}
 	t.ctxv.t = t
-	t.ctx = &t.ctxv
 	if parent != nil || hasDL {
 		base := context.Background()
 		if parent != nil {
@@ -347,7 +345,7 @@ func (t *Task) run() {
 		ok = true
 		return
 	}
-	t.err = t.fn(t.ctx)
+	t.err = t.fn(&t.ctxv)
 	ok = true
 }
 
@@ -503,7 +501,7 @@ func (t *Task) SetName(name string) *Task {
 func (t *Task) Scheduler() *Scheduler { return t.s }
 
 // Context returns the context the task's function was given.
-func (t *Task) Context() context.Context { return t.ctx }
+func (t *Task) Context() context.Context { return &t.ctxv }
 
 // Parent returns the task that started t, or nil if t was started by a
 // goroutine that is no task.
