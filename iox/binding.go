@@ -58,7 +58,7 @@ func newBinding(parent context.Context, t *Task, s *Scheduler) *Binding {
 	}
 	b.ctx = bindCtx{Context: ctx, task: t}
 	if t != nil {
-		tctx := t.ctx
+		tctx := t.Context()
 		b.stop = context.AfterFunc(tctx, func() {
 			// The task's kill or the deadline it inherited; not its end, which
 			// a response body may outlive.

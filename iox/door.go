@@ -78,6 +78,7 @@ type opCall struct {
 	pooled     bool   // a detached op, from opPool
 	mapDL      bool   // a deadline error may mean the scope expired
 	marked     bool   // Context made a context marked with the call
+	traced     bool   // a trace region is open for the call (gotools.go)
 	detail     any    // Event.Detail
 	intr       Interrupter
 }
@@ -200,6 +201,7 @@ func (g *gstate) begin(ctx context.Context, kind OpKind, target string) (*Op, er
 	}
 	g.publish(op)
 	g.cur.Store(op)
+	toolsBegin(g, op)
 	if g.task != nil && g.s.coop != nil {
 		g.s.coop.release(g)
 		op.released = true
@@ -416,6 +418,7 @@ func (op *Op) End(n int, err error) error {
 		}
 		return err
 	}
+	op.toolsEnd()
 	end := op.s.clock.stamp()
 	if op.report || op.stats != nil {
 		op.record(end, n, err)
@@ -541,7 +544,7 @@ func (op *Op) Wait(ctx context.Context, d time.Duration) error {
 	}
 	a := arm(g, c.Now().Add(d), true)
 	if op != nil && g == nil && op.task != nil {
-		a.doneC = op.task.ctx.Done() // a call made off the task's goroutine
+		a.doneC = op.task.ctxv.Done() // a call made off the task's goroutine
 	}
 	defer a.disarm()
 	if a.early != nil {

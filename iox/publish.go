@@ -19,6 +19,7 @@ type published struct {
 	bytes   int64
 	errs    int64
 	blocked int64 // clock stamps spent in calls that ended
+	ended   int64 // clock stamp of the end of the last call, 0 before the first
 }
 
 // publish shows op as the goroutine's current call.
@@ -48,6 +49,7 @@ func (g *gstate) unpublish(outer *Op, end int64, n int, err error, count bool) {
 		p.kind, p.target, p.start = outer.kind, outer.target, outer.start
 	} else {
 		p.kind, p.target, p.start = 0, "", 0
+		p.ended = end
 	}
 	p.seq.Add(1)
 }
@@ -70,6 +72,7 @@ type view struct {
 	target                    string
 	start                     int64
 	ops, bytes, errs, blocked int64
+	ended                     int64
 }
 
 // read returns a consistent copy of what the owner published. It is
@@ -82,7 +85,7 @@ func (g *gstate) read() view {
 	for {
 		s1 := p.seq.Load()
 		if s1&1 == 0 {
-			v := view{p.kind, p.target, p.start, p.ops, p.bytes, p.errs, p.blocked}
+			v := view{p.kind, p.target, p.start, p.ops, p.bytes, p.errs, p.blocked, p.ended}
 			if p.seq.Load() == s1 {
 				return v
 			}

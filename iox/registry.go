@@ -1,6 +1,9 @@
 package iox
 
-import "sync"
+import (
+	"slices"
+	"sync"
+)
 
 // registry holds a scheduler's live tasks, for Snapshot and Close. It is
 // sharded by task id, and each shard keeps its tasks in a slice with a
@@ -43,8 +46,12 @@ func (r *registry) remove(t *Task) {
 }
 
 // all returns the live tasks, in no order.
-func (r *registry) all() []*Task {
-	var out []*Task
+func (r *registry) all() []*Task { return r.appendAll(nil, 0) }
+
+// appendAll appends the live tasks to out, in no order; about is how many
+// there are likely to be.
+func (r *registry) appendAll(out []*Task, about int) []*Task {
+	out = slices.Grow(out, about+about/8)
 	for i := range r.shards {
 		sh := &r.shards[i]
 		sh.mu.Lock()

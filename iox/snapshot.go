@@ -4,9 +4,14 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
+
+	"github.com/coop-go/coop/internal/callers"
 )
 
 // A Snapshot is the state of every task of a scheduler at one moment: the
@@ -64,27 +69,43 @@ func (s TaskStatus) String() string {
 
 // Snapshot returns the state of every live task of s. It takes the
 // scheduler's lock briefly and does not stop the tasks, so each line is
-// exact for its task but the lines are not one instant.
+// exact for its task but the lines are not one instant. A task that waits
+// outside any coop call (a raw channel operation, a sync.Mutex) shows as
+// Running: Scheduler.Parked finds it, at the price of a goroutine dump.
+//
+// Snapshot's cost grows with the number of tasks, and little else: at
+// 10,000 tasks it allocates the slice it returns and about a third as
+// much again (BENCHMARKS.md).
 func (s *Scheduler) Snapshot() Snapshot {
 	c := s.clock
 	now := c.stamp()
 	snap := Snapshot{Scheduler: s.cfg.name, Mode: s.cfg.mode, Taken: c.wall(now)}
-	live := s.tasks.all()
+	sc := getScratch()
+	defer sc.put()
+	sc.live = s.tasks.appendAll(sc.live[:0], int(s.ntasks.Load()))
+	live := sc.live
 	var queued map[*gstate]bool
 	var holder *gstate
 	if tn := s.turn; tn != nil {
 		tn.inspect(func(q map[*gstate]bool, h *gstate) { queued, holder = q, h })
 	}
-	for _, t := range live {
+	if len(live) == 0 {
+		return snap
+	}
+	snap.Tasks = make([]TaskState, len(live))
+	keys := slices.Grow(sc.keys[:0], len(live))[:len(live)]
+	sc.keys = keys
+	for i, t := range live {
 		p := t.g.read()
-		ts := TaskState{
+		ts := &snap.Tasks[i]
+		*ts = TaskState{
 			ID:      t.id,
-			Name:    t.Name(),
+			Name:    t.displayName(),
 			Age:     c.elapsed(now - t.born),
 			Ops:     p.ops,
 			Bytes:   p.bytes,
 			Errors:  p.errs,
-			Spawned: t.Spawned(),
+			Spawned: t.spawnedAt(),
 		}
 		if t.parent != nil {
 			ts.Parent = t.parent.id
@@ -103,12 +124,117 @@ func (s *Scheduler) Snapshot() Snapshot {
 		}
 		ts.Idle = min(c.elapsed(blocked), ts.Age)
 		ts.Busy = ts.Age - ts.Idle
-		snap.Tasks = append(snap.Tasks, ts)
+		keys[i] = snapKey{blocked: ts.For, id: ts.ID, at: int32(i)}
 	}
-	slices.SortFunc(snap.Tasks, func(a, b TaskState) int {
-		return cmp.Or(cmp.Compare(b.For, a.For), cmp.Compare(a.ID, b.ID))
-	})
+	sortStates(snap.Tasks, keys)
 	return snap
+}
+
+// snapKey is what Snapshot sorts a task by: the longest blocked first,
+// then by id; at is its index in the unsorted table.
+type snapKey struct {
+	blocked time.Duration
+	id      uint64
+	at      int32
+}
+
+// sortStates sorts tasks in Snapshot's order, keys being their sort keys:
+// it sorts the keys, small, and then moves each TaskState once, following
+// the permutation's cycles, instead of sorting the TaskStates themselves.
+func sortStates(tasks []TaskState, keys []snapKey) {
+	slices.SortFunc(keys, func(a, b snapKey) int {
+		if a.blocked != b.blocked {
+			if a.blocked > b.blocked {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	// Position j takes the TaskState at keys[j].at; a visited key's at
+	// becomes -1.
+	for j := range keys {
+		if keys[j].at < 0 {
+			continue
+		}
+		if int(keys[j].at) == j {
+			keys[j].at = -1
+			continue
+		}
+		first := tasks[j]
+		k := j
+		for {
+			from := int(keys[k].at)
+			keys[k].at = -1
+			if from == j {
+				tasks[k] = first
+				break
+			}
+			tasks[k] = tasks[from]
+			k = from
+		}
+	}
+}
+
+// scratch is the working memory of Snapshot and Parked, reused from call
+// to call.
+type scratch struct {
+	live []*Task
+	keys []snapKey
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+func getScratch() *scratch { return scratchPool.Get().(*scratch) }
+
+// put returns the scratch to the pool without the tasks it pointed to, so
+// that it keeps no ended task alive.
+func (sc *scratch) put() {
+	clear(sc.live)
+	sc.live = sc.live[:0]
+	scratchPool.Put(sc)
+}
+
+// displayName is Name, with the function's name of an unnamed task
+// looked up once per function rather than once per call.
+func (t *Task) displayName() string {
+	if n := t.name.Load(); n != nil {
+		return *n
+	}
+	if name := funcName(t.fnEntry()); name != "" {
+		return name
+	}
+	return "task-" + strconv.FormatUint(t.id, 10)
+}
+
+// spawnedAt is Spawned, formatted once per call site (there are as many
+// as the program has Go and Spawn calls) rather than once per task and
+// Snapshot.
+func (t *Task) spawnedAt() string {
+	if t.site[0] == 0 {
+		return ""
+	}
+	h := uint64(t.depth)
+	for _, pc := range t.site {
+		h = h*31 + uint64(pc)
+	}
+	e := &spawnSites[pcSlot(uintptr(h), len(spawnSites))]
+	if site := e.Load(); site != nil && site.site == t.site && site.depth == t.depth {
+		return site.at
+	}
+	site := &spawnSite{site: t.site, depth: t.depth, at: t.Spawned()}
+	e.Store(site)
+	return site.at
+}
+
+// spawnSites caches spawnedAt, direct-mapped: a call site whose slot
+// another took is formatted again, never wrong.
+var spawnSites [512]atomic.Pointer[spawnSite]
+
+type spawnSite struct {
+	site  callers.Site
+	depth uint8
+	at    string
 }
 
 // Lookup returns the live task of s with the given id, or nil: how an

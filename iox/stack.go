@@ -10,15 +10,7 @@ import (
 // goroutineStack returns the stack of goroutine id, as runtime.Stack
 // prints it, taken from a dump of all goroutines; nil if it is gone.
 func goroutineStack(id int64) []byte {
-	buf := make([]byte, 64<<10)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
+	buf := allStacks()
 	head := []byte("goroutine " + strconv.FormatInt(id, 10) + " [")
 	i := bytes.Index(buf, head)
 	if i < 0 {
@@ -29,6 +21,22 @@ func goroutineStack(id int64) []byte {
 		rest = rest[:j]
 	}
 	return bytes.Clone(rest)
+}
+
+// allStacks returns the stacks of all goroutines, as runtime.Stack
+// prints them. The runtime stops the world while it writes them (about
+// 10 to 25 ms per 1,000 goroutines on the machine of BENCHMARKS.md), and a dump
+// that does not fit its buffer is lost, so the buffer is sized for 2 KiB
+// a goroutine, twice what a dump usually takes, to dump once.
+func allStacks() []byte {
+	buf := make([]byte, max(64<<10, 2<<10*runtime.NumGoroutine()))
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return buf[:n]
+		}
+		buf = make([]byte, 2*len(buf))
+	}
 }
 
 // frames renders a stack as runtime.Stack prints it as one line per call,

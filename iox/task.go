@@ -25,7 +25,6 @@ type Task struct {
 	fn     func(ctx context.Context) error
 	site   callers.Site // where Go was called, for Snapshot
 	name   atomic.Pointer[string]
-	ctx    context.Context               // &ctxv
 	ended  atomic.Bool                   // the task has ended; err is set
 	state  atomic.Int32                  // taskRunning, taskEnding
 	doneCh atomic.Pointer[chan struct{}] // made on demand by Done, under mu
@@ -48,6 +47,8 @@ type Task struct {
 	timers   []timerRef // the task's timers and tickers, for Kill
 
 	ctxv taskCtx
+
+	tools atomic.Pointer[goTools] // what it shows Go's tools (gotools.go)
 }
 
 const (
@@ -136,7 +137,6 @@ func (s *Scheduler) start(sp spawn) *Task {
 		dl, hasDL = pdl, true
 	}
 	t.ctxv.t = t
-	t.ctx = &t.ctxv
 	if parent != nil || hasDL {
 		base := context.Background()
 		if parent != nil {
@@ -303,6 +303,9 @@ func (c *taskCtx) Value(key any) any {
 	if _, ok := key.(taskKey); ok {
 		return c.t
 	}
+	if v := c.t.toolValue(key); v != nil {
+		return v
+	}
 	return c.get().Value(key)
 }
 
@@ -336,12 +339,13 @@ func (t *Task) run() {
 	if t.s.sim != nil {
 		<-g.turnCh // queued by start
 	}
+	t.startTools()
 	if k := t.killed.Load(); k != nil {
 		t.err = k // killed before it started: fn does not run
 		ok = true
 		return
 	}
-	t.err = t.fn(t.ctx)
+	t.err = t.fn(&t.ctxv)
 	ok = true
 }
 
@@ -371,6 +375,7 @@ func (t *Task) finish(ok *bool) {
 			t.err = k // killed, and fn swallowed the error
 		}
 	}
+	t.endTools()
 	g := &t.g
 	if s := t.s; s.turn != nil {
 		s.turn.release(g)
@@ -496,7 +501,7 @@ func (t *Task) SetName(name string) *Task {
 func (t *Task) Scheduler() *Scheduler { return t.s }
 
 // Context returns the context the task's function was given.
-func (t *Task) Context() context.Context { return t.ctx }
+func (t *Task) Context() context.Context { return &t.ctxv }
 
 // Parent returns the task that started t, or nil if t was started by a
 // goroutine that is no task.

@@ -39,7 +39,7 @@ func arm(g *gstate, until time.Time, interruptible bool) armed {
 	a := armed{g: g}
 	if interruptible && g != nil {
 		if g.task != nil {
-			a.doneC = g.task.ctx.Done()
+			a.doneC = g.task.ctxv.Done()
 		}
 		if g.scope != nil {
 			if g.scope.dead() {

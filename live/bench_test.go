@@ -123,7 +123,8 @@ func (p *pushLoad) waitDelivered(n int64) {
 
 // watch polls the handler of s as the open page does every interval,
 // until stop is called: the table's first 500 rows and the watchdog's
-// reports each time, the stats every fifth time.
+// reports each time, the stats and the tasks outside coop every fifth
+// time.
 func watch(b *testing.B, s *iox.Scheduler, interval time.Duration) (stop func()) {
 	srv := httptest.NewServer(Handler(s))
 	quit := make(chan struct{})
@@ -132,7 +133,7 @@ func watch(b *testing.B, s *iox.Scheduler, interval time.Duration) (stop func())
 	poll := func() {
 		paths := []string{"api/tasks?sort=blocked_ns&desc=true&limit=500", "api/stalls"}
 		if polls%5 == 0 {
-			paths = append(paths, "api/stats?limit=100")
+			paths = append(paths, "api/stats?limit=100", "api/parked")
 		}
 		polls++
 		for _, path := range paths {
@@ -258,7 +259,7 @@ func BenchmarkPoll(b *testing.B) {
 	p.broadcast(1) // every conn has a target in the stats
 	p.waitDelivered(int64(len(p.queues)))
 	h := Handler(p.s)
-	for _, path := range []string{"/api/tasks?sort=blocked_ns&desc=true&limit=500", "/api/stats?limit=100", "/api/stalls"} {
+	for _, path := range []string{"/api/tasks?sort=blocked_ns&desc=true&limit=500", "/api/stats?limit=100", "/api/stalls", "/api/parked"} {
 		b.Run("path="+strings.SplitN(path[5:], "?", 2)[0], func(b *testing.B) {
 			cpu, n := cpuTime(), 0
 			for b.Loop() {

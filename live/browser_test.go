@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -24,7 +25,10 @@ import (
 // The environment variables of the browser test.
 const (
 	// screenshotEnv names a file to save the page's screenshot to, as
-	// well as the test's temporary directory (the README's screenshot).
+	// well as the test's temporary directory; the later screenshots go
+	// next to it. The README's, docs/live.png, is live-parked.png of
+	//	COOP_LIVE_SCREENSHOT=/tmp/shot/live.png go test -trimpath -run TestBrowser ./live
+	// (-trimpath: no path of the machine that took it).
 	screenshotEnv = "COOP_LIVE_SCREENSHOT"
 	// requireBrowserEnv makes a missing Chromium fail the test instead of
 	// skipping it (CI sets it, since it installs Chromium).
@@ -278,6 +282,22 @@ func TestBrowser(t *testing.T) {
 	if got := detail("kill-result"); got != "killed" {
 		t.Errorf("kill result %q, want killed", got)
 	}
+
+	// A task that waits outside coop is shown under "Outside coop", with
+	// the line of its own code that waits.
+	never := make(chan int)
+	defer close(never)
+	at := make(chan string, 1)
+	raw := sc.S.Go(func(ctx context.Context) error {
+		_, file, line, _ := runtime.Caller(0)
+		at <- fmt.Sprintf("%s:%d", file, line+2)
+		<-never
+		return nil
+	}).SetName("raw recv")
+	line := <-at
+	do("open the list", chromedp.Navigate(base))
+	until("the task outside coop is shown", fmt.Sprintf(`(() => { const d = document.querySelector('#parked details[data-task="%d"] summary'); return !!d && d.textContent.includes(%q); })()`, raw.ID(), "'raw recv' in chan receive at "+line))
+	shot(t, bctx, "live-parked.png")
 }
 
 // shot saves a screenshot of the page as name in the test's temporary

@@ -16,6 +16,12 @@
 //     column and filtered (see below), refreshed every second;
 //   - the calls by kind and by target, with p50, p99 and max latency and a
 //     histogram;
+//   - the tasks that wait outside any coop call (a raw channel operation
+//     or select, a sync.Mutex, a raw time.Sleep, a system call), which a
+//     kill or a timeout scope does not reach until their next coop call:
+//     "task 42 'GET /x' in chan receive at x.go:123, outside coop for 12s"
+//     (iox.Scheduler.Parked), with their stacks: the first thing to look
+//     at when a kill "does not work";
 //   - the reports of a Cooperative scheduler's watchdog (tasks that held
 //     the turn too long), with their stacks;
 //   - a task's page: its state, its most recent calls, its children, its
@@ -23,7 +29,8 @@
 //
 // # Cost
 //
-// The page polls the JSON once a second, the stats every fifth time (the
+// The page polls the JSON once a second, the stats and the tasks outside
+// coop every fifth time (the
 // rate can be changed, and it stops while the browser's tab is hidden). Polling rather than
 // server-sent events keeps the handler stateless per viewer: no goroutine
 // or connection is held for an open tab, a proxy or a server's
@@ -45,7 +52,7 @@
 // # JSON
 //
 // The paths under api/ answer with JSON; their replies are the types TaskList,
-// TaskDetail, StatsReport, StallList, KillReply and ErrorReply, whose
+// TaskDetail, StatsReport, StallList, ParkedList, KillReply and ErrorReply, whose
 // field comments are the documentation of the schema. Field names are
 // stable. api/schema serves the same as a JSON Schema document.
 //
@@ -58,6 +65,9 @@
 //	                   with 403 unless Options.AllowKill is set.
 //	api/stats          StatsReport. Parameters: q (targets containing it), limit (50 targets).
 //	api/stalls         StallList.
+//	api/parked         ParkedList: the tasks outside coop. Parameter: quiet (a Go duration, 1s): list
+//	                   only tasks that have made no coop call for that long. It costs a dump of every
+//	                   goroutine's stack when some task has been that quiet, nothing more otherwise.
 //	api/schema         the JSON Schema of the replies.
 //
 // # Filters

@@ -93,6 +93,7 @@ func NewHandler(s *iox.Scheduler, opts *Options) http.Handler {
 	h.mux.HandleFunc("POST /api/tasks/{id}/kill", h.kill)
 	h.mux.HandleFunc("GET /api/stats", h.stats)
 	h.mux.HandleFunc("GET /api/stalls", h.stalls)
+	h.mux.HandleFunc("GET /api/parked", h.parked)
 	h.mux.HandleFunc("GET /api/schema", h.schema)
 	return h
 }
@@ -266,6 +267,32 @@ func (h *handler) stalls(w http.ResponseWriter, r *http.Request) {
 	since := h.rec.touch()
 	list, seen := h.rec.stallList()
 	reply(w, StallList{Stalls: list, Seen: seen, RecordingSince: &since})
+}
+
+// defaultQuiet is api/parked's quiet when none is given: long enough that
+// a task making coop calls never reaches it, so that a page that asks
+// every few seconds costs no goroutine dump while no task is parked.
+const defaultQuiet = time.Second
+
+func (h *handler) parked(w http.ResponseWriter, r *http.Request) {
+	quiet := defaultQuiet
+	if q := r.URL.Query().Get("quiet"); q != "" {
+		d, err := time.ParseDuration(q)
+		if err != nil || d < 0 {
+			replyError(w, http.StatusBadRequest, fmt.Errorf("live: quiet=%q: want a duration such as 1s or 500ms", q))
+			return
+		}
+		quiet = d
+	}
+	h.rec.touch()
+	list := ParkedList{Taken: time.Now(), QuietNS: int64(quiet), Parked: []ParkedTask{}}
+	for _, p := range h.s.Parked(quiet) {
+		list.Parked = append(list.Parked, ParkedTask{
+			ID: p.ID, Name: p.Name, Wait: p.Wait, QuietNS: int64(p.Quiet),
+			Func: p.Func, At: p.At, Text: p.String(), Stack: p.Stack,
+		})
+	}
+	reply(w, list)
 }
 
 func (h *handler) schema(w http.ResponseWriter, r *http.Request) {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/coop-go/coop/internal/livetest"
 	"github.com/coop-go/coop/iox"
+	"github.com/coop-go/coop/iox/ioxtest"
 )
 
 // serve starts a server with the handler of a new scene under
@@ -499,5 +500,36 @@ func TestMountedCostsNothing(t *testing.T) {
 	h.(*handler).rec.expire(time.Now().Add(2 * time.Minute))
 	if reported() {
 		t.Fatal("a call is reported after the handler stopped recording")
+	}
+}
+
+// A task that waits in a raw channel receive reaches api/parked with its
+// frame; the scene's tasks, all in coop calls, do not.
+func TestParkedList(t *testing.T) {
+	sc, _, base := serve(t, 2, nil)
+	never := make(chan int)
+	defer close(never)
+	raw := sc.S.Go(func(ctx context.Context) error {
+		<-never
+		return nil
+	}).SetName("raw recv")
+	ioxtest.WaitParked(t, sc.S, raw) // and it stays so
+	var pl ParkedList
+	getJSON(t, base, "api/parked?quiet=0s", &pl)
+	if len(pl.Parked) != 1 {
+		t.Fatalf("api/parked lists %+v, want the one task in a raw receive", pl.Parked)
+	}
+	p := pl.Parked[0]
+	if p.ID != raw.ID() || p.Name != "raw recv" || p.Wait != "chan receive" || !strings.Contains(p.Func, "TestParkedList") ||
+		!strings.Contains(p.At, "handler_test.go:") || !strings.HasPrefix(p.Text, "task "+itoa(raw.ID())+" 'raw recv' in chan receive at ") ||
+		!strings.Contains(p.Stack, "TestParkedList") {
+		t.Errorf("api/parked says %+v", p)
+	}
+	getJSON(t, base, "api/parked", &pl) // quiet=1s: the task is younger
+	if pl.QuietNS != int64(time.Second) {
+		t.Errorf("quiet_ns = %d, want a second's", pl.QuietNS)
+	}
+	if code, b := get(t, base, "api/parked?quiet=soon"); code != http.StatusBadRequest || !strings.Contains(string(b), "quiet=") {
+		t.Errorf("quiet=soon: %d %s, want 400 naming the parameter", code, b)
 	}
 }

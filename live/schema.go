@@ -213,6 +213,49 @@ type Stall struct {
 	Stack string `json:"stack"`
 }
 
+// ParkedList is the reply to GET api/parked: the tasks that wait outside
+// any coop call (a raw channel operation or select, a sync.Mutex, a raw
+// time.Sleep, a system call), which coop cannot see, cut short or kill
+// until their next coop call (iox.Scheduler.Parked). Finding them takes a
+// dump of every goroutine's stack, but only if some task has made no coop
+// call for the quiet parameter (a Go duration; 1s if it is not given).
+type ParkedList struct {
+	// Taken is when the list was made.
+	Taken time.Time `json:"taken"`
+	// QuietNS is the quiet parameter: a task that made a coop call more
+	// recently is not listed.
+	QuietNS int64 `json:"quiet_ns"`
+	// Parked are the tasks, the quietest first.
+	Parked []ParkedTask `json:"parked"`
+}
+
+// ParkedTask is one task that waits outside any coop call.
+type ParkedTask struct {
+	// ID is the task's id.
+	ID uint64 `json:"id"`
+	// Name is the task's name.
+	Name string `json:"name"`
+	// Wait is what the task's goroutine waits in, as the runtime names it
+	// in a goroutine dump: "chan receive", "select", "sync.Mutex.Lock",
+	// "sleep", "IO wait", "syscall"...
+	Wait string `json:"wait"`
+	// QuietNS is how long ago the task's last coop call ended (or it
+	// started, if it made none): it has waited outside coop for at most
+	// that long.
+	QuietNS int64 `json:"quiet_ns"`
+	// Func is the innermost function of the goroutine's stack outside the
+	// standard library: the task's own code that waits, or that called
+	// the library that does.
+	Func string `json:"func"`
+	// At is that function's file:line.
+	At string `json:"at"`
+	// Text is the line that describes the task: "task 42 'GET /x' in
+	// chan receive at /src/x/x.go:123, outside coop for 12s".
+	Text string `json:"text"`
+	// Stack is the goroutine's stack, as runtime.Stack prints it.
+	Stack string `json:"stack"`
+}
+
 // KillReply is the reply to POST api/tasks/{id}/kill.
 type KillReply struct {
 	// ID is the id of the task.

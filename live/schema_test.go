@@ -26,6 +26,7 @@ var replies = []reflect.Type{
 	reflect.TypeFor[TaskDetail](),
 	reflect.TypeFor[StatsReport](),
 	reflect.TypeFor[StallList](),
+	reflect.TypeFor[ParkedList](),
 	reflect.TypeFor[KillReply](),
 	reflect.TypeFor[ErrorReply](),
 }

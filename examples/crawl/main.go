@@ -8,6 +8,7 @@
 //	go run ./examples/crawl                       # a local server with three fast pages and a slow one
 //	go run ./examples/crawl https://go.dev/ ...   # real URLs
 //	go run ./examples/crawl -timeout 5s URL ...   # wait longer before killing
+//	go run ./examples/crawl -live :6060 -timeout 30s  # watch the tasks at the printed URL
 //
 // It exits 1 if a fetch failed (an error, or a status other than 2xx),
 // 2 for a bad flag, and 0 otherwise: pages still loading at the timeout
@@ -28,27 +29,31 @@ import (
 	"time"
 
 	"github.com/coop-go/coop/httpx"
+	"github.com/coop-go/coop/internal/liveserve"
 	"github.com/coop-go/coop/iox"
 )
 
 func main() { os.Exit(cli(os.Args[1:], os.Stdout, os.Stderr)) }
 
-const synopsis = "usage: crawl [-timeout d] [URL ...]"
+const synopsis = "usage: crawl [-timeout d] [-live addr] [URL ...]"
 
 const about = `Fetches each URL in a task of its own, waits for them all up to the
 timeout, then shows what the unfinished ones are blocked in and kills
 them. With no URL it crawls a local server with three fast pages and a
-slow one. It exits 1 if a fetch failed, 2 for a bad flag.
+slow one. With -live it serves the page of package live, where the
+tasks can be watched while they run. It exits 1 if a fetch failed, 2
+for a bad flag.
 
 `
 
 // flags defines crawl's flags in a new FlagSet that reports its errors
 // to stderr.
-func flags(timeout *time.Duration, stderr io.Writer) *flag.FlagSet {
+func flags(timeout *time.Duration, liveAddr *string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("crawl", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {} // cli prints it: to stdout for -h, to stderr on a mistake
 	fs.DurationVar(timeout, "timeout", 2*time.Second, "how long to wait for the pages before killing the rest")
+	fs.StringVar(liveAddr, "live", "", liveserve.Usage)
 	return fs
 }
 
@@ -57,7 +62,8 @@ func flags(timeout *time.Duration, stderr io.Writer) *flag.FlagSet {
 // fetch failed, 2 for a bad flag, named in the message on stderr.
 func cli(args []string, stdout, stderr io.Writer) int {
 	var timeout time.Duration
-	fs := flags(&timeout, stderr)
+	var liveAddr string
+	fs := flags(&timeout, &liveAddr, stderr)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printUsage(fs, stdout)
@@ -72,6 +78,14 @@ func cli(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
+	if liveAddr != "" {
+		_, stop, err := liveserve.Serve(stderr, liveAddr, iox.Default())
+		if err != nil {
+			fmt.Fprintln(stderr, "crawl:", err)
+			return 2
+		}
+		defer stop()
+	}
 	undo := httpx.PatchDefault() // once, at startup: http.Get is now cooperative
 	defer undo()
 	urls := fs.Args()

@@ -72,6 +72,8 @@ func TestCLI(t *testing.T) {
 		{args: []string{"bogus://nowhere"}, code: 1, stdout: "bogus://nowhere failed: ", stderr: "crawl: 1 of 1 fetches failed"},
 		{args: []string{base + "/alpha", base + "/missing"}, code: 1, stdout: "/missing failed: GET " + base + "/missing: 404 Not Found", stderr: "crawl: 1 of 2 fetches failed"},
 		{args: []string{"-timeout", "1m", base + "/alpha", base + "/beta"}, code: 0, stdout: "2 of 2 finished within 1m0s"},
+		{args: []string{"-live", "127.0.0.1:0", base + "/alpha"}, code: 0, stdout: "1 of 1 finished", stderr: "live: http://127.0.0.1:"},
+		{args: []string{"-live", "127.0.0.1:-1", base + "/alpha"}, code: 2, stderr: "crawl: -live: ", notStarted: true},
 	}
 	for _, tt := range tests {
 		var stdout, stderr strings.Builder

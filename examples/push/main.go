@@ -9,6 +9,7 @@
 //
 //	go run ./examples/push                  # 2,000 clients for 10 s
 //	go run ./examples/push -clients 500 -duration 5s
+//	go run ./examples/push -live :6060      # and watch the tasks at the printed URL
 //	go run ./examples/push -h               # every flag
 //
 // It exits 1 if the run failed, 2 for a bad flag.
@@ -31,6 +32,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/coop-go/coop/internal/liveserve"
 	"github.com/coop-go/coop/iox"
 	"github.com/coop-go/coop/netx"
 )
@@ -44,6 +46,7 @@ type config struct {
 	size         int           // bytes per line
 	writeTimeout time.Duration // how long one write to a client may take
 	status       time.Duration // how often to print the status line
+	live         string        // if not "", where to serve the live page
 }
 
 // maxRate bounds -rate: one line every microsecond is already more than
@@ -61,8 +64,9 @@ const synopsis = "usage: push [flags]"
 const about = `Runs a TCP server on loopback that pushes lines to many clients, the
 clients with it, and prints a status line from the scheduler's Snapshot
 and Stats every -status, then the delivery rate and latency. Clients too
-slow to take a line within -write-timeout are dropped. It exits 1 if the
-run failed, 2 for a bad flag.
+slow to take a line within -write-timeout are dropped. With -live it
+serves the page of package live, where the tasks can be watched. It
+exits 1 if the run failed, 2 for a bad flag.
 
 `
 
@@ -79,6 +83,7 @@ func flags(cfg *config, stderr io.Writer) *flag.FlagSet {
 	fs.IntVar(&cfg.size, "size", 2048, fmt.Sprintf("bytes per line, at least %d", minSize))
 	fs.DurationVar(&cfg.writeTimeout, "write-timeout", 500*time.Millisecond, "timeout scope around each write to a client")
 	fs.DurationVar(&cfg.status, "status", time.Second, "status line interval")
+	fs.StringVar(&cfg.live, "live", "", liveserve.Usage)
 	return fs
 }
 
@@ -101,6 +106,11 @@ func (cfg config) check() error {
 		return fmt.Errorf("-write-timeout must be positive, not %v", cfg.writeTimeout)
 	case cfg.status <= 0:
 		return fmt.Errorf("-status must be positive, not %v", cfg.status)
+	}
+	if cfg.live != "" {
+		if _, _, err := net.SplitHostPort(cfg.live); err != nil {
+			return fmt.Errorf("-live %q: want host:port or :port (:0 for any port)", cfg.live)
+		}
 	}
 	return nil
 }
@@ -200,6 +210,13 @@ func (h *hub) len() int {
 func run(w io.Writer, cfg config) error {
 	s := iox.New(iox.WithName("push"), iox.WithStats())
 	defer s.Close()
+	if cfg.live != "" {
+		_, stop, err := liveserve.Serve(w, cfg.live, s)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	l, err := netx.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

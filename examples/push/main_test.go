@@ -82,6 +82,9 @@ func TestCLI(t *testing.T) {
 	// Every flag, given a value that does not parse.
 	var cfg config
 	flags(&cfg, io.Discard).VisitAll(func(f *flag.Flag) {
+		if f.Name == "live" {
+			return // any string parses (live_test.go)
+		}
 		tests = append(tests, tc{args: []string{"-" + f.Name, "many"}, code: 2, stderr: `invalid value "many" for flag -` + f.Name + ":"})
 	})
 	for _, tt := range tests {

@@ -2,7 +2,9 @@
 // program's tasks, in the habits of top(1). It reads the JSON of package
 // live's handler, mounted in the program at URL (the page's address,
 // such as http://localhost:6060/debug/coop/), and shows the task table,
-// sorted and filtered on the server as the page's is.
+// sorted and filtered on the server as the page's is, and below it the
+// tasks that wait outside any coop call (api/parked), which a kill does
+// not reach until their next coop call.
 //
 // Keys:
 //
@@ -48,6 +50,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	sortBy := fs.String("sort", "blocked_ns", "the field to sort by: a task field's JSON name (id, name, state, calls, ...)")
 	filter := fs.String("q", "", "the filter (as the page's): state:blocked op:read blocked>1s ...")
 	rows := fs.Int("n", 0, "rows of tasks to show; 0 fits the terminal")
+	quiet := fs.Duration("quiet", time.Second, "list the tasks outside coop that have made no coop call for this long")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: coop top [flags] URL\n\nURL is the page of package live's handler in the program, such as http://localhost:6060/debug/coop/\n\nflags:\n")
 		fs.PrintDefaults()
@@ -59,8 +62,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	if *interval <= 0 || *rows < 0 {
-		fmt.Fprintf(stderr, "coop top: -interval must be positive and -n not negative\n")
+	if *interval <= 0 || *rows < 0 || *quiet < 0 {
+		fmt.Fprintf(stderr, "coop top: -interval must be positive, -n and -quiet not negative\n")
 		return 2
 	}
 	base, err := baseURL(fs.Arg(0))
@@ -75,6 +78,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		desc:   defaultDesc(*sortBy),
 		filter: *filter,
 		rows:   *rows,
+		quiet:  *quiet,
 		out:    stdout,
 	}
 	if *once {
@@ -155,15 +159,25 @@ type view struct {
 	filter string
 	offset int
 	rows   int // -n, or 0
+	quiet  time.Duration
 
 	editing bool   // typing a filter
 	draft   string // the filter being typed
 
 	width, height int
 	list          *live.TaskList
+	parked        *live.ParkedList
 	err           error
 	fetched       time.Time
+	parkedAt      time.Time // when parked was fetched
 }
+
+// parkedEvery is how often the view asks for the tasks outside coop,
+// which may cost the program a dump of every goroutine's stack.
+const parkedEvery = 5 * time.Second
+
+// maxParked is how many tasks outside coop the view lists.
+const maxParked = 3
 
 // Screen control sequences.
 const (
@@ -230,10 +244,33 @@ func (v *view) pageRows() int {
 	if v.rows > 0 {
 		return v.rows
 	}
-	return max(1, v.height-5)
+	return max(1, v.height-5-len(v.parkedLines()))
+}
+
+// parkedLines are the lines that list the tasks outside coop, if any.
+func (v *view) parkedLines() []string {
+	if v.parked == nil || len(v.parked.Parked) == 0 {
+		return nil
+	}
+	ps := v.parked.Parked
+	lines := []string{fmt.Sprintf("outside coop (a kill reaches them at their next coop call): %d", len(ps))}
+	for _, p := range ps[:min(len(ps), maxParked)] {
+		lines = append(lines, "  "+p.Text)
+	}
+	if len(ps) > maxParked {
+		lines = append(lines, fmt.Sprintf("  and %d more", len(ps)-maxParked))
+	}
+	return lines
 }
 
 func (v *view) fetch() error {
+	if v.parked == nil || time.Since(v.parkedAt) >= parkedEvery {
+		var pl live.ParkedList
+		if err := v.get("api/parked", url.Values{"quiet": {v.quiet.String()}}, &pl); err != nil {
+			return err
+		}
+		v.parked, v.parkedAt = &pl, time.Now()
+	}
 	q := url.Values{
 		"sort":   {v.sort},
 		"desc":   {strconv.FormatBool(v.desc)},
@@ -241,7 +278,18 @@ func (v *view) fetch() error {
 		"offset": {strconv.Itoa(v.offset)},
 		"limit":  {strconv.Itoa(v.pageRows())},
 	}
-	u := v.base.ResolveReference(&url.URL{Path: "api/tasks", RawQuery: q.Encode()})
+	var list live.TaskList
+	if err := v.get("api/tasks", q, &list); err != nil {
+		return err
+	}
+	v.list, v.fetched = &list, time.Now()
+	return nil
+}
+
+// get fetches the API's path with the query q and decodes its JSON into
+// reply.
+func (v *view) get(path string, q url.Values, reply any) error {
+	u := v.base.ResolveReference(&url.URL{Path: path, RawQuery: q.Encode()})
 	resp, err := v.client.Get(u.String())
 	if err != nil {
 		return err
@@ -258,11 +306,9 @@ func (v *view) fetch() error {
 		}
 		return fmt.Errorf("GET %s: %s", u, resp.Status)
 	}
-	var list live.TaskList
-	if err := json.Unmarshal(b, &list); err != nil {
+	if err := json.Unmarshal(b, reply); err != nil {
 		return fmt.Errorf("GET %s: %v", u, err)
 	}
-	v.list, v.fetched = &list, time.Now()
 	return nil
 }
 
@@ -462,6 +508,10 @@ func (v *view) render(styled bool) string {
 			}
 			lines = append(lines, strings.TrimRight(strings.Join(cells, " "), " "))
 		}
+	}
+	if pl := v.parkedLines(); len(pl) > 0 {
+		pl[0] = style(bold, pl[0])
+		lines = append(lines, pl...)
 	}
 	if styled {
 		for len(lines) < v.height-1 {

@@ -2,6 +2,7 @@ package livetop
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/coop-go/coop/internal/livetest"
 	"github.com/coop-go/coop/iox"
+	"github.com/coop-go/coop/iox/ioxtest"
 	"github.com/coop-go/coop/live"
 )
 
@@ -225,6 +227,36 @@ func TestOnce(t *testing.T) {
 	}
 }
 
+// A task that waits outside coop is listed below the table, with the
+// line of its own code that waits.
+func TestOnceParked(t *testing.T) {
+	var srv *httptest.Server
+	sc := livetest.New(t, 0, func(s *iox.Scheduler) {
+		mux := http.NewServeMux()
+		mux.Handle("/debug/coop/", http.StripPrefix("/debug/coop", live.Handler(s)))
+		srv = httptest.NewServer(mux)
+	})
+	t.Cleanup(srv.Close)
+	never := make(chan int)
+	defer close(never)
+	raw := sc.S.Go(func(ctx context.Context) error {
+		<-never
+		return nil
+	}).SetName("raw recv")
+	ioxtest.WaitParked(t, sc.S, raw)
+	var out, stderr strings.Builder
+	if c := Main([]string{"-once", "-quiet", "0s", srv.URL + "/debug/coop/"}, strings.NewReader(""), &out, &stderr); c != 0 {
+		t.Fatalf("Main -once = %d, stderr %s", c, stderr.String())
+	}
+	t.Logf("coop top -once:\n%s", out.String())
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	want := fmt.Sprintf("  task %d 'raw recv' in chan receive at ", raw.ID())
+	if n := len(lines); n < 2 || lines[n-2] != "outside coop (a kill reaches them at their next coop call): 1" ||
+		!strings.HasPrefix(lines[n-1], want) || !strings.Contains(lines[n-1], "livetop_test.go:") {
+		t.Errorf("-once printed:\n%s\nwant it to end with the task outside coop, %q...", out.String(), want)
+	}
+}
+
 func TestArgsAndErrors(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	gone := srv.URL
@@ -238,7 +270,7 @@ func TestArgsAndErrors(t *testing.T) {
 		{[]string{"a", "b"}, 2, "usage: coop top [flags] URL"},
 		{[]string{"-bogus", "http://x/"}, 2, "flag provided but not defined: -bogus"},
 		{[]string{"localhost:6060"}, 2, `coop top: "localhost:6060" is not an http:// or https:// URL`},
-		{[]string{"-interval", "0s", "http://x/"}, 2, "coop top: -interval must be positive and -n not negative"},
+		{[]string{"-interval", "0s", "http://x/"}, 2, "coop top: -interval must be positive, -n and -quiet not negative"},
 		{[]string{"-once", gone}, 1, "coop top: Get "},
 	} {
 		var out, stderr strings.Builder

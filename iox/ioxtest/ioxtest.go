@@ -2,7 +2,8 @@
 // coop scheduler, as net/http/httptest does for net/http: a Recorder that
 // keeps the events a scheduler reports, and WaitBlocked, which waits
 // until a task is blocked in a given kind of call, the moment a test
-// kills it or lets a scope expire.
+// kills it or lets a scope expire, and WaitParked, which waits until a
+// task waits outside any coop call.
 package ioxtest
 
 import (
@@ -88,6 +89,36 @@ func WaitBlocked(tb TB, s *iox.Scheduler, t *iox.Task, kind iox.OpKind) iox.Task
 		}
 		if i%64 == 63 && time.Now().After(give) {
 			tb.Fatalf("ioxtest: task %v did not block in %v within %v:\n%v", t, kindName(kind), Patience, s.Snapshot())
+		}
+		if iox.Current() != nil {
+			iox.Yield()
+		} else {
+			runtime.Gosched()
+		}
+	}
+}
+
+// WaitParked waits until task t of s waits outside any coop call, as
+// s.Parked(0) finds it, and returns what Parked says of it then. It fails
+// the test if t ends first, or if Patience passes. It polls as
+// WaitBlocked does, and each poll takes a dump of every goroutine's stack
+// (see iox.Scheduler.Parked).
+func WaitParked(tb TB, s *iox.Scheduler, t *iox.Task) iox.Parked {
+	tb.Helper()
+	give := time.Now().Add(Patience)
+	for {
+		select {
+		case <-t.Done():
+			tb.Fatalf("ioxtest: task %v ended with %v before it waited outside coop", t, t.Err())
+		default:
+		}
+		for _, p := range s.Parked(0) {
+			if p.ID == t.ID() {
+				return p
+			}
+		}
+		if time.Now().After(give) {
+			tb.Fatalf("ioxtest: task %v did not wait outside coop within %v:\n%v", t, Patience, s.Snapshot())
 		}
 		if iox.Current() != nil {
 			iox.Yield()

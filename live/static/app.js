@@ -1,5 +1,5 @@
 // The page of package live: it polls the handler's JSON (api/tasks,
-// api/stats, api/stalls; api/tasks/ID on a task's page) and renders it.
+// api/stats, api/stalls, api/parked; api/tasks/ID on a task's page) and renders it.
 // Every value from the program is set as text, never as HTML.
 'use strict';
 
@@ -257,6 +257,23 @@ async function loadStalls() {
   if (sl.seen > sl.stalls.length) box.append(el('p', { class: 'muted', text: `${sl.seen} reports; the last ${sl.stalls.length} kept` }));
 }
 
+// The tasks that wait outside any coop call (api/parked): what coop
+// cannot see, cut short or kill until their next coop call.
+async function loadParked() {
+  const pl = await getJSON('api/parked');
+  const box = $('parked');
+  if (!pl.parked.length) {
+    box.replaceChildren(el('p', {
+      class: 'muted',
+      text: `No task has waited outside a coop call for ${fmtDur(pl.quiet_ns)} or more (a raw channel operation or select, a sync.Mutex, a raw time.Sleep, a system call): a kill reaches every task at its next blocking call.`,
+    }));
+    return;
+  }
+  box.replaceChildren(...pl.parked.map((p) => el('details', { 'data-task': String(p.id) },
+    el('summary', {}, el('a', { href: '#task/' + p.id, text: `task ${p.id}` }), ` '${p.name}' in ${p.wait} at ${p.at || p.func}, outside coop for ${fmtDur(p.quiet_ns)}`),
+    el('pre', { text: p.stack }))));
+}
+
 // A task's page.
 
 async function loadDetail() {
@@ -336,11 +353,12 @@ async function refresh() {
       if (state.detail) await loadDetail();
       else {
         // The stats move slowly and cost the most to gather (every
-        // target's histogram): every fifth refresh, or when asked.
+        // target's histogram), and so may the tasks outside coop (a dump
+        // of every goroutine's stack): every fifth refresh, or when asked.
         const stats = state.statsDue || state.ticks % 5 === 0;
         state.statsDue = false;
         state.ticks++;
-        await Promise.all([loadTasks(), stats ? loadStats() : null, loadStalls()]);
+        await Promise.all([loadTasks(), stats ? loadStats() : null, stats ? loadParked() : null, loadStalls()]);
       }
       $('status').textContent = 'updated ' + new Date().toLocaleTimeString([], { hour12: false });
       $('status').classList.remove('bad');
