@@ -338,7 +338,14 @@ func (st *serving) killAll(reason error) {
 func (st *serving) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	tw := &taskWriter{ResponseWriter: w}
 	var returned, abort bool
+	name := r.Method + " " + r.URL.Path
 	serve := func(ctx context.Context) error {
+		// Named on its own goroutine before the handler runs, so that the
+		// handler never sees another name (SetName after the start below
+		// races with it).
+		if t := iox.Current(); t != nil {
+			t.SetName(name)
+		}
 		defer func() {
 			if returned {
 				return
@@ -364,7 +371,7 @@ func (st *serving) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		t = sched(r.Context()).GoContext(r.Context(), serve)
 	}
-	t.SetName(r.Method + " " + r.URL.Path)
+	t.SetName(name) // for Snapshot, at once
 	st.mu.Lock()
 	st.live[t] = struct{}{}
 	reason := st.killed
