@@ -22,8 +22,20 @@
 //     runs one task at a time as gevent does.
 //   - Look: fmt.Println(s.Snapshot()) prints which task is blocked on what,
 //     since when; Stats counts the calls; Observe sees each one.
+//   - Serve: httpx.ListenAndServe (or httpx.Server) runs each request as a
+//     task named "GET /path"; netx.Serve runs each conn as one; for an
+//     unswapped http.Server, httpx.PatchServer.
+//   - Watch it live: [github.com/coop-go/coop/live] serves a page of the
+//     tasks and what they block on, with the tasks blocked outside coop;
+//     coop top shows it in a terminal.
+//   - Test it: [github.com/coop-go/coop/sim] runs the same code in a
+//     deterministic simulation (seeded order, virtual time, a network of
+//     hosts, replay by seed), and [github.com/coop-go/coop/netx/fault] puts
+//     toxiproxy's toxics on its conns, in a world or in a running program.
+//   - Patch a whole program, dependencies included, without changing a
+//     file: go run github.com/coop-go/coop/cmd/coop build (or run, test).
 //   - The examples (go run ./examples/NAME, each with -h) show each of these
-//     in a program: crawl, push, legacy, cooperative, retry.
+//     in a program: crawl, push, legacy, cooperative, retry, bank, chaos.
 //
 // # What coop does not cover
 //
