@@ -12,7 +12,7 @@
 //
 //   - Swap imports in code that blocks: "net" for
 //     [github.com/coop-go/coop/netx], "time" for
-//     [github.com/coop-go/coop/iox/timex], "net/http" (client side) for
+//     [github.com/coop-go/coop/iox/timex], "net/http" for
 //     [github.com/coop-go/coop/httpx], each imported under the old name.
 //     Or leave net/http alone and call httpx.PatchDefault once at startup.
 //   - Run that code in tasks of the scheduler, [github.com/coop-go/coop/iox]:
