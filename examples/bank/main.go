@@ -22,7 +22,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -31,6 +30,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/coop-go/coop/internal/cmdline"
 
 	"github.com/coop-go/coop/iox"
 	"github.com/coop-go/coop/netx"
@@ -53,15 +54,8 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {}
 	tellers := fs.Int("tellers", 2, "how many tellers transfer at once")
 	transfers := fs.Int("transfers", 20, "how many transfers each teller makes")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stdout, "%s\n\n%s", synopsis, about)
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return 0
-		}
-		fmt.Fprintln(stderr, synopsis)
-		return 2
+	if code, exit := cmdline.Parse(fs, args, synopsis, about, stdout, stderr); exit {
+		return code
 	}
 	switch {
 	case fs.NArg() > 0:

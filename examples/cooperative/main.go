@@ -12,7 +12,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,6 +20,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/coop-go/coop/internal/cmdline"
 
 	"github.com/coop-go/coop/iox"
 )
@@ -54,16 +55,8 @@ func flags(tasks, rounds *int, stderr io.Writer) *flag.FlagSet {
 func cli(args []string, stdout, stderr io.Writer) int {
 	var tasks, rounds int
 	fs := flags(&tasks, &rounds, stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stdout, "%s\n\n%s", synopsis, about)
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return 0
-		}
-		// The flag package has said what was wrong.
-		fmt.Fprintf(stderr, "%s (cooperative -h for more)\n", synopsis)
-		return 2
+	if code, exit := cmdline.Parse(fs, args, synopsis, about, stdout, stderr); exit {
+		return code
 	}
 	switch {
 	case fs.NArg() > 0:

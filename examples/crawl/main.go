@@ -28,6 +28,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/coop-go/coop/internal/cmdline"
+
 	"github.com/coop-go/coop/httpx"
 	"github.com/coop-go/coop/internal/liveserve"
 	"github.com/coop-go/coop/iox"
@@ -64,14 +66,8 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	var timeout time.Duration
 	var liveAddr string
 	fs := flags(&timeout, &liveAddr, stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			printUsage(fs, stdout)
-			return 0
-		}
-		// The flag package has said what was wrong.
-		fmt.Fprintf(stderr, "%s (crawl -h for more)\n", synopsis)
-		return 2
+	if code, exit := cmdline.Parse(fs, args, synopsis, about, stdout, stderr); exit {
+		return code
 	}
 	if timeout <= 0 {
 		fmt.Fprintf(stderr, "crawl: -timeout must be positive, not %v\n", timeout)
@@ -103,12 +99,6 @@ func cli(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-func printUsage(fs *flag.FlagSet, w io.Writer) {
-	fmt.Fprintf(w, "%s\n\n%s", synopsis, about)
-	fs.SetOutput(w)
-	fs.PrintDefaults()
 }
 
 // printHead is the seed's print_head, written as any Go program would:

@@ -25,6 +25,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/coop-go/coop/internal/cmdline"
+
 	plain "github.com/coop-go/coop/examples/legacy/plain"
 	swapped "github.com/coop-go/coop/examples/legacy/swapped"
 	"github.com/coop-go/coop/iox"
@@ -60,16 +62,8 @@ func flags(stall, scope *time.Duration, stderr io.Writer) *flag.FlagSet {
 func cli(args []string, stdout, stderr io.Writer) int {
 	var stall, scope time.Duration
 	fs := flags(&stall, &scope, stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stdout, "%s\n\n%s", synopsis, about)
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return 0
-		}
-		// The flag package has said what was wrong.
-		fmt.Fprintf(stderr, "%s (legacy -h for more)\n", synopsis)
-		return 2
+	if code, exit := cmdline.Parse(fs, args, synopsis, about, stdout, stderr); exit {
+		return code
 	}
 	switch {
 	case fs.NArg() > 0:

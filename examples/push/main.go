@@ -32,6 +32,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/coop-go/coop/internal/cmdline"
+
 	"github.com/coop-go/coop/internal/liveserve"
 	"github.com/coop-go/coop/iox"
 	"github.com/coop-go/coop/netx"
@@ -122,16 +124,8 @@ func (cfg config) check() error {
 func cli(args []string, stdout, stderr io.Writer) int {
 	var cfg config
 	fs := flags(&cfg, stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stdout, "%s\n\n%s", synopsis, about)
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return 0
-		}
-		// The flag package has said what was wrong.
-		fmt.Fprintf(stderr, "%s (push -h for more)\n", synopsis)
-		return 2
+	if code, exit := cmdline.Parse(fs, args, synopsis, about, stdout, stderr); exit {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "push: unexpected argument %q: push takes only flags (push -h for more)\n", fs.Arg(0))

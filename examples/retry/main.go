@@ -25,6 +25,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/coop-go/coop/internal/cmdline"
+
 	"github.com/coop-go/coop/httpx"
 	"github.com/coop-go/coop/httpx/retry"
 	"github.com/coop-go/coop/iox"
@@ -60,16 +62,8 @@ func flags(waitMin, waitMax *time.Duration, stderr io.Writer) *flag.FlagSet {
 func cli(args []string, stdout, stderr io.Writer) int {
 	var waitMin, waitMax time.Duration
 	fs := flags(&waitMin, &waitMax, stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stdout, "%s\n\n%s", synopsis, about)
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return 0
-		}
-		// The flag package has said what was wrong.
-		fmt.Fprintf(stderr, "%s (retry -h for more)\n", synopsis)
-		return 2
+	if code, exit := cmdline.Parse(fs, args, synopsis, about, stdout, stderr); exit {
+		return code
 	}
 	switch {
 	case fs.NArg() > 0:
